@@ -1,0 +1,304 @@
+//! Server functions: the only door from the UI to the rules layer.
+//!
+//! Each one checks who is calling, calls `sbor_domain`, and maps its errors. They have fixed
+//! endpoints (`/api/<name>`) so that no-JavaScript forms and tests can post to them directly.
+//! Successful form actions end with a redirect: a 302 for a plain form post, a full page load
+//! when JavaScript is on (see the redirect hook in the frontend crate).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::ssr::{self, ServerCtx};
+
+#[cfg(feature = "ssr")]
+fn done(ctx: &ServerCtx, flash: Option<&str>, to: &str) {
+    if let Some(f) = flash {
+        ssr::set_flash(ctx, f);
+    }
+    leptos_axum::redirect(to);
+}
+
+/// A `next` parameter is followed only to a local path, never to another site.
+#[cfg(feature = "ssr")]
+fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/".into(),
+    }
+}
+
+#[server(endpoint = "signup")]
+pub async fn signup(email: String, password: String, display_name: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let info = ssr::request_info()?;
+    ssr::rate_limit(&ctx, "signup", None).await?;
+    sbor_domain::accounts::sign_up(
+        &ctx.db,
+        &ctx.site,
+        sbor_domain::accounts::SignupInput {
+            email: &email,
+            password: &password,
+            display_name: &display_name,
+            lang: info.lang.into(),
+        },
+    )
+    .await?;
+    ctx.mail_queued.notify_one();
+    done(&ctx, None, "/check-email");
+    Ok(())
+}
+
+#[server(endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    ssr::rate_limit(&ctx, "login", Some(&email)).await?;
+    let result = sbor_domain::accounts::log_in(&ctx.db, &ctx.site, &email, &password).await;
+    if matches!(
+        result,
+        Err(sbor_domain::DomainError::Refused("email_unconfirmed"))
+    ) {
+        ctx.mail_queued.notify_one();
+    }
+    let user = result?;
+    ssr::start_session(&ctx, user.id).await?;
+    tracing::info!(user_id = user.id, "logged in with password");
+    done(&ctx, Some("logged_in"), &safe_next(next));
+    Ok(())
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    if let Some(token) = ssr::request_info()?.session_token {
+        sbor_domain::sessions::delete(&ctx.db, &token).await?;
+    }
+    ssr::set_cookie(ssr::cookie(ssr::SESSION_COOKIE, "", Some(0), ctx.secure_cookies));
+    done(&ctx, Some("logged_out"), "/");
+    Ok(())
+}
+
+#[server(endpoint = "request_login_link")]
+pub async fn request_login_link(email: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    ssr::rate_limit(&ctx, "login_link", Some(&email)).await?;
+    sbor_domain::accounts::request_link(
+        &ctx.db,
+        &ctx.site,
+        &email,
+        sbor_domain::accounts::TokenPurpose::MagicLink,
+    )
+    .await?;
+    ctx.mail_queued.notify_one();
+    done(&ctx, None, "/check-email");
+    Ok(())
+}
+
+#[server(endpoint = "login_with_link")]
+pub async fn login_with_link(token: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = sbor_domain::accounts::log_in_with_link(&ctx.db, &token).await?;
+    ssr::start_session(&ctx, user.id).await?;
+    tracing::info!(user_id = user.id, "logged in with a mailed link");
+    done(&ctx, Some("logged_in"), "/");
+    Ok(())
+}
+
+#[server(endpoint = "forgot_password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    ssr::rate_limit(&ctx, "reset", Some(&email)).await?;
+    sbor_domain::accounts::request_link(
+        &ctx.db,
+        &ctx.site,
+        &email,
+        sbor_domain::accounts::TokenPurpose::ResetPassword,
+    )
+    .await?;
+    ctx.mail_queued.notify_one();
+    done(&ctx, None, "/check-email");
+    Ok(())
+}
+
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = sbor_domain::accounts::reset_password(&ctx.db, &token, &password).await?;
+    ssr::start_session(&ctx, user.id).await?;
+    tracing::info!(user_id = user.id, "password reset by mailed link");
+    done(&ctx, Some("password_reset"), "/");
+    Ok(())
+}
+
+#[server(endpoint = "update_profile")]
+pub async fn update_profile(
+    display_name: String,
+    bio: String,
+    lang: String,
+    time_zone: String,
+) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let input = sbor_domain::accounts::ProfileInput {
+        display_name: &display_name,
+        bio: &bio,
+        lang: &lang,
+        time_zone: &time_zone,
+    };
+    sbor_domain::accounts::update_profile(&ctx.db, user.id, input).await?;
+    done(&ctx, Some("profile_saved"), "/profile");
+    Ok(())
+}
+
+#[server(endpoint = "change_password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    ssr::rate_limit(&ctx, "login", Some(&user.email)).await?;
+    sbor_domain::accounts::change_password(&ctx.db, user.id, &current_password, &new_password).await?;
+    ssr::start_session(&ctx, user.id).await?;
+    done(&ctx, Some("password_changed"), "/profile");
+    Ok(())
+}
+
+/// The language switcher for visitors: a cookie, and the profile setting when logged in.
+#[server(endpoint = "set_language")]
+pub async fn set_language(lang: String, back: Option<String>) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let parsed = sbor_domain::Lang::parse(&lang).ok_or(AppError::Field {
+        field: "lang".into(),
+        code: "unknown_language".into(),
+    })?;
+    ssr::set_cookie(ssr::cookie(
+        ssr::LANG_COOKIE,
+        parsed.code(),
+        Some(365 * 24 * 3600),
+        ctx.secure_cookies,
+    ));
+    if let Some(user) = ssr::request_info()?.user {
+        set_user_lang(&ctx, user.id, parsed).await?;
+    }
+    done(&ctx, None, &safe_next(back));
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+async fn set_user_lang(ctx: &ServerCtx, user_id: i64, lang: sbor_domain::Lang) -> Result<(), AppError> {
+    let user = sbor_domain::accounts::get(&ctx.db, user_id).await?;
+    let input = sbor_domain::accounts::ProfileInput {
+        display_name: &user.display_name,
+        bio: &user.bio,
+        lang: lang.code(),
+        time_zone: &user.time_zone,
+    };
+    sbor_domain::accounts::update_profile(&ctx.db, user_id, input).await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub email: String,
+    pub display_name: String,
+    pub bio: String,
+    pub lang: String,
+    pub time_zone: String,
+}
+
+#[server(endpoint = "my_profile")]
+pub async fn my_profile() -> Result<Profile, AppError> {
+    let ctx = ssr::ctx()?;
+    let user = sbor_domain::accounts::get(&ctx.db, ssr::require_user()?.id).await?;
+    Ok(Profile {
+        email: user.email,
+        display_name: user.display_name,
+        bio: user.bio,
+        lang: user.lang.code().into(),
+        time_zone: user.time_zone,
+    })
+}
+
+/// Whether a mailed token still works, so the page can say so before asking for input.
+#[server(endpoint = "check_link")]
+pub async fn check_link(token: String, purpose: String) -> Result<bool, AppError> {
+    use sbor_domain::accounts::TokenPurpose;
+    let ctx = ssr::ctx()?;
+    let purpose = match purpose.as_str() {
+        "reset" => TokenPurpose::ResetPassword,
+        "magic" => TokenPurpose::MagicLink,
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(sbor_domain::accounts::token_is_valid(&ctx.db, &token, purpose).await?)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminUser {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub email_confirmed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminSummary {
+    pub user_count: i64,
+    pub pending_mail: i64,
+    pub newest: Vec<AdminUser>,
+}
+
+#[server(endpoint = "admin_overview")]
+pub async fn admin_overview() -> Result<AdminSummary, AppError> {
+    let ctx = ssr::ctx()?;
+    ssr::require_admin()?;
+    let newest = sbor_domain::accounts::list(&ctx.db, 50)
+        .await?
+        .into_iter()
+        .map(|u| AdminUser {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            is_admin: u.is_admin,
+            email_confirmed: u.email_confirmed,
+        })
+        .collect();
+    Ok(AdminSummary {
+        user_count: sbor_domain::accounts::count(&ctx.db).await?,
+        pending_mail: sbor_domain::outbox::pending_count(&ctx.db).await?,
+        newest,
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub body_text: String,
+}
+
+#[server(endpoint = "admin_outbox")]
+pub async fn admin_outbox() -> Result<Vec<OutboxEntry>, AppError> {
+    let ctx = ssr::ctx()?;
+    ssr::require_admin()?;
+    let rows = sbor_domain::outbox::list_recent(&ctx.db, 200).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| OutboxEntry {
+            id: m.id,
+            kind: m.kind,
+            recipient: m.recipient,
+            subject: m.subject,
+            status: m.status,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            created_at: sbor_domain::clock::rfc3339(m.created_at),
+            body_text: m.body_text,
+        })
+        .collect())
+}

@@ -1,0 +1,164 @@
+//! Building blocks shared by the pages: the frame around every page, form fields that show
+//! their own error, and the banner for errors that belong to no field.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::api::{Logout, SetLanguage};
+use crate::boot::{t, use_boot, use_lang};
+use crate::error::AppError;
+use crate::i18n::{self, Lang};
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let boot = use_boot();
+    let tx = t();
+    let logout = ServerAction::<Logout>::new();
+    let flash = boot
+        .flash
+        .as_deref()
+        .and_then(|code| i18n::flash_message(boot.lang, code));
+    let user = boot.user.clone();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Sbor"</a>
+            <nav>
+                {match user {
+                    Some(me) => view! {
+                        <a href="/profile" class="nav-user">{me.display_name.clone()}</a>
+                        {me.is_admin.then(|| view! { <a href="/admin">{tx.nav_admin}</a> })}
+                        <ActionForm action=logout attr:class="inline">
+                            <button type="submit" class="link">{tx.nav_logout}</button>
+                        </ActionForm>
+                    }.into_any(),
+                    None => view! {
+                        <a href="/login">{tx.nav_login}</a>
+                        <a href="/signup" class="button small">{tx.nav_signup}</a>
+                    }.into_any(),
+                }}
+            </nav>
+        </header>
+        {flash.map(|msg| view! { <div class="flash" role="status">{msg}</div> })}
+        <main class="content">{children()}</main>
+        <footer class="footer">
+            <span>{tx.footer}</span>
+            <LanguageSwitcher/>
+        </footer>
+    }
+}
+
+#[component]
+fn LanguageSwitcher() -> impl IntoView {
+    let current = use_lang();
+    let path = use_location().pathname.get_untracked();
+    let form = move |lang: Lang, label: &'static str| {
+        let action = ServerAction::<SetLanguage>::new();
+        let back = path.clone();
+        view! {
+            <ActionForm action=action attr:class="inline">
+                <input type="hidden" name="lang" value=lang.code()/>
+                <input type="hidden" name="back" value=back/>
+                <button type="submit" class="link" disabled=current == lang>{label}</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <div class="lang-switch" aria-label="Language">
+            {form(Lang::En, "English")}
+            {form(Lang::Ru, "Русский")}
+        </div>
+    }
+}
+
+/// The error of the last submission of a form, if any.
+pub type FormErrors = Signal<Option<AppError>>;
+
+pub fn errors_of<T, S>(value: S) -> FormErrors
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || value.get().and_then(|r| r.err()))
+}
+
+/// A labelled input that shows the error for its own `name`.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    errors: FormErrors,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let lang = use_lang();
+    let message = move || {
+        errors
+            .get()
+            .filter(|e| e.field() == Some(name))
+            .map(|e| i18n::error_message(lang, e.code()))
+    };
+    let error_id = format!("{name}-error");
+    view! {
+        <div class="field" class:invalid=move || message().is_some()>
+            <label for=name>{label}</label>
+            <input
+                id=name
+                name=name
+                type=kind
+                value=value
+                autocomplete=autocomplete
+                required=required
+                aria-invalid=move || message().is_some().then_some("true")
+                aria-describedby=error_id.clone()
+            />
+            {hint.map(|h| view! { <small class="hint">{h}</small> })}
+            <p class="field-error" id=error_id role="alert">{message}</p>
+        </div>
+    }
+}
+
+/// Errors that belong to no field (wrong password, rate limit, expired link, …).
+#[component]
+pub fn FormError(errors: FormErrors) -> impl IntoView {
+    let lang = use_lang();
+    let message = move || {
+        errors
+            .get()
+            .filter(|e| e.field().is_none())
+            .map(|e| i18n::error_message(lang, e.code()))
+    };
+    view! {
+        <Show when=move || message().is_some()>
+            <div class="form-error" role="alert">{message}</div>
+        </Show>
+    }
+}
+
+/// The submit button; says it is working while a hydrated form is pending.
+#[component]
+pub fn Submit(label: &'static str, pending: Memo<bool>) -> impl IntoView {
+    let busy = t().saving;
+    view! {
+        <button type="submit" class="button" disabled=move || pending.get()>
+            {move || if pending.get() { busy } else { label }}
+        </button>
+    }
+}
+
+/// Shown instead of a page that needs a logged-in user; on the server it also redirects.
+#[component]
+pub fn LoginRequired() -> impl IntoView {
+    let path = use_location().pathname.get_untracked();
+    let target = format!("/login?next={path}");
+    #[cfg(feature = "ssr")]
+    leptos_axum::redirect(&target);
+    view! {
+        <section class="card narrow">
+            <p>{t().login_required}</p>
+            <a class="button" href=target>{t().nav_login}</a>
+        </section>
+    }
+}

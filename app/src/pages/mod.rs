@@ -1,0 +1,7 @@
+//! One module per area of the site; each page is a component routed in `lib.rs`.
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod errors;
+pub mod home;

@@ -1,0 +1,161 @@
+//! Server-only glue between the server functions and the rest of the server: shared state,
+//! the per-request info the middleware computes, and cookies.
+
+use axum::http::{HeaderValue, header};
+use leptos::prelude::*;
+use sbor_domain::Db;
+use sbor_domain::accounts::{Site, User};
+
+use crate::boot::{Boot, Me};
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+pub const SESSION_COOKIE: &str = "sbor_session";
+pub const FLASH_COOKIE: &str = "sbor_flash";
+pub const LANG_COOKIE: &str = "sbor_lang";
+
+/// Shared by every request; provided as Leptos context by the server.
+#[derive(Clone, Debug)]
+pub struct ServerCtx {
+    pub db: Db,
+    pub site: Site,
+    /// Set the `Secure` flag on cookies (BASE_URL is https).
+    pub secure_cookies: bool,
+    /// Called after a mail was queued, to wake the outbox worker.
+    pub mail_queued: std::sync::Arc<tokio_notify::Notify>,
+}
+
+/// Re-exported so the server does not need to name tokio's path.
+pub mod tokio_notify {
+    pub use tokio::sync::Notify;
+}
+
+/// Computed once per request by the server's session middleware.
+#[derive(Clone, Debug)]
+pub struct RequestInfo {
+    pub user: Option<User>,
+    pub session_token: Option<String>,
+    pub lang: Lang,
+    pub flash: Option<String>,
+    pub client_ip: String,
+}
+
+impl RequestInfo {
+    pub fn boot(&self) -> Boot {
+        Boot {
+            lang: self.lang,
+            user: self.user.as_ref().map(|u| Me {
+                id: u.id,
+                display_name: u.display_name.clone(),
+                email: u.email.clone(),
+                is_admin: u.is_admin,
+            }),
+            flash: self.flash.clone(),
+        }
+    }
+}
+
+pub fn ctx() -> Result<ServerCtx, AppError> {
+    use_context::<ServerCtx>().ok_or_else(|| {
+        tracing::error!("ServerCtx missing from the Leptos context");
+        AppError::Internal
+    })
+}
+
+pub fn request_info() -> Result<RequestInfo, AppError> {
+    use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<RequestInfo>().cloned())
+        .ok_or_else(|| {
+            tracing::error!("RequestInfo missing: is the session middleware installed?");
+            AppError::Internal
+        })
+}
+
+/// The logged-in user, or `Unauthorized`.
+pub fn require_user() -> Result<User, AppError> {
+    request_info()?.user.ok_or(AppError::Unauthorized)
+}
+
+pub fn require_admin() -> Result<User, AppError> {
+    let user = require_user()?;
+    if user.is_admin {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Builds a `Set-Cookie` value; `max_age` None = session cookie, Some(0) = delete.
+pub fn cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+pub fn set_cookie(value: String) {
+    if let (Some(res), Ok(v)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&value),
+    ) {
+        res.append_header(header::SET_COOKIE, v);
+    }
+}
+
+/// Shows `code` (see `i18n::flash_message`) on the next page rendered.
+pub fn set_flash(ctx: &ServerCtx, code: &str) {
+    set_cookie(cookie(FLASH_COOKIE, code, Some(60), ctx.secure_cookies));
+}
+
+/// Starts a session for `user` in this browser: a fresh random id (never the one the browser
+/// had before, so a planted cookie is useless) and the old session, if any, ended.
+pub async fn start_session(ctx: &ServerCtx, user_id: i64) -> Result<(), AppError> {
+    if let Ok(RequestInfo {
+        session_token: Some(old),
+        ..
+    }) = request_info()
+    {
+        sbor_domain::sessions::delete(&ctx.db, &old).await?;
+    }
+    let token = sbor_domain::sessions::create(&ctx.db, user_id).await?;
+    let max_age = sbor_domain::sessions::LIFETIME / sbor_domain::clock::SECOND;
+    set_cookie(cookie(SESSION_COOKIE, &token, Some(max_age), ctx.secure_cookies));
+    Ok(())
+}
+
+/// Counts a hit against a rate limit bucket keyed by the client's address and, when given, the
+/// email address the form is about.
+pub async fn rate_limit(ctx: &ServerCtx, action: &str, email: Option<&str>) -> Result<(), AppError> {
+    use sbor_domain::clock::{HOUR, MINUTE};
+    use sbor_domain::rate_limit::{Limit, hit};
+    let (per_email, per_ip) = match action {
+        "login" => (
+            Limit {
+                max: 10,
+                window: 15 * MINUTE,
+            },
+            Limit {
+                max: 50,
+                window: 15 * MINUTE,
+            },
+        ),
+        _ => (
+            Limit { max: 5, window: HOUR },
+            Limit {
+                max: 20,
+                window: HOUR,
+            },
+        ),
+    };
+    let ip = request_info()?.client_ip;
+    hit(&ctx.db, &format!("{action}:ip:{ip}"), per_ip).await?;
+    if let Some(email) = email {
+        let email = email.trim().to_lowercase();
+        hit(&ctx.db, &format!("{action}:email:{email}"), per_email).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! One database handle for SQLite and PostgreSQL.
+//!
+//! Why the sqlx `Any` driver and not a trait with two implementations: Sbor's queries are plain
+//! SQL on which both dialects agree once instants are INTEGER microseconds and flags INTEGER
+//! 0/1, so a single body of queries (with `$1` placeholders, which SQLite also accepts) serves
+//! both. The few places where the dialects differ (claiming outbox rows) branch on [`Backend`].
+//!
+//! SQLite has one writer at a time. Rather than let concurrent write transactions collide with
+//! `SQLITE_BUSY`, [`Db`] keeps a separate single-connection pool for writes on SQLite, so
+//! writers queue in Rust and readers (WAL mode) never block. On PostgreSQL both handles are the
+//! same pool.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor};
+
+use crate::error::{DomainError, Result};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(DomainError::Internal(
+                "DATABASE_URL must start with sqlite: or postgres://".into(),
+            ))
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    backend: Backend,
+    read: AnyPool,
+    write: AnyPool,
+}
+
+impl Db {
+    /// Connects (creating a SQLite file and its folder when missing). Does not migrate.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        match backend {
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?;
+                Ok(Db {
+                    backend,
+                    read: pool.clone(),
+                    write: pool,
+                })
+            }
+            Backend::Sqlite => {
+                let url = sqlite_url_with_create(url)?;
+                let opts = AnyConnectOptions::from_str(&url)?;
+                let write = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _meta| sqlite_pragmas(conn))
+                    .connect_with(opts.clone())
+                    .await?;
+                let read = AnyPoolOptions::new()
+                    .max_connections(max_connections.max(1))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _meta| sqlite_pragmas(conn))
+                    .connect_with(opts)
+                    .await?;
+                Ok(Db { backend, read, write })
+            }
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.write)
+            .await
+            .map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for queries that only read.
+    pub fn read(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// The pool for anything that writes (one connection on SQLite, see the module docs).
+    pub fn write(&self) -> &AnyPool {
+        &self.write
+    }
+
+    /// `SELECT 1` through both pools: what `/readyz` asks.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+type BoxFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
+
+/// WAL so readers never wait for the writer; `busy_timeout` as a second line of defence;
+/// foreign keys, which SQLite leaves off unless asked.
+fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        conn.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+/// Adds `mode=rwc` and creates the parent folder, so `sqlite://data/sbor.db` works on a fresh
+/// checkout.
+fn sqlite_url_with_create(url: &str) -> Result<String> {
+    let path_part = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    if !path_part.is_empty() && path_part != ":memory:" {
+        if let Some(parent) = std::path::Path::new(path_part).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| DomainError::Internal(format!("cannot create {}: {e}", parent.display())))?;
+            }
+        }
+    }
+    Ok(if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/sub/x.db", dir.path().display());
+        assert_eq!(sqlite_url_with_create(&url).unwrap(), format!("{url}?mode=rwc"));
+        assert!(dir.path().join("sub").is_dir());
+        assert_eq!(
+            sqlite_url_with_create("sqlite://a.db?mode=ro").unwrap(),
+            "sqlite://a.db?mode=ro"
+        );
+    }
+
+    #[test]
+    fn backend_from_url() {
+        assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgres://u@h/d").unwrap(), Backend::Postgres);
+        assert!(Backend::from_url("mysql://x").is_err());
+    }
+}

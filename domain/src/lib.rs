@@ -1,0 +1,22 @@
+//! Sbor's rules and persistence, free of any web framework.
+//!
+//! Every invariant lives here (and in the database constraints these functions rely on),
+//! so the UI, the HTTP routes, the workers and the CLI cannot disagree about them.
+
+pub mod accounts;
+pub mod clock;
+pub mod db;
+pub mod email;
+pub mod error;
+pub mod lang;
+pub mod mail_templates;
+pub mod markdown;
+pub mod outbox;
+pub mod password;
+pub mod rate_limit;
+pub mod sessions;
+pub mod tokens;
+
+pub use db::{Backend, Db};
+pub use error::{DomainError, Result};
+pub use lang::Lang;

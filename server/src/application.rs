@@ -1,0 +1,202 @@
+//! Wires configuration, database, routes and workers into a server that can be started and
+//! stopped: the same way in `main`, in tests (port 0) and behind a load balancer.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sbor_app::ssr::ServerCtx;
+use sbor_app::{App, shell};
+use sbor_domain::Db;
+use sbor_domain::accounts::Site;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tower_http::services::ServeDir;
+
+use crate::config::Config;
+use crate::mailer::{Transport, Worker};
+use crate::metrics::Metrics;
+use crate::middleware::{self, CsrfConfig, SessionState};
+use crate::routes::{self, RouteState};
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    base_url: String,
+    db: Db,
+    worker: Option<Worker>,
+}
+
+impl Application {
+    /// Connects and migrates the database, binds the listener (port 0 picks a free port) and
+    /// builds the router. Nothing is served until [`Application::run_until_stopped`].
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let db = Db::connect(config.database_url.expose(), config.db_max_connections).await?;
+        db.migrate().await?;
+        let listener = TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let base_url = config.base_url.clone().unwrap_or_else(|| {
+            let host = if addr.ip().is_unspecified() {
+                "127.0.0.1".to_string()
+            } else {
+                addr.ip().to_string()
+            };
+            format!("http://{host}:{}", addr.port())
+        });
+        let parsed = url::Url::parse(&base_url)?;
+        let csrf = Arc::new(CsrfConfig {
+            origin: parsed.origin().ascii_serialization(),
+            scheme: parsed.scheme().to_owned(),
+        });
+
+        let wake = Arc::new(Notify::new());
+        let ctx = ServerCtx {
+            db: db.clone(),
+            site: Site {
+                base_url: base_url.clone(),
+            },
+            secure_cookies: parsed.scheme() == "https",
+            mail_queued: wake.clone(),
+        };
+        let metrics = Arc::new(Metrics::default());
+        let worker = if config.run_workers {
+            Some(Worker {
+                db: db.clone(),
+                transport: Transport::from_config(
+                    config.smtp_url.as_ref().map(|s| s.expose()),
+                    &config.data_dir,
+                )?,
+                from: config.mail_from.parse()?,
+                wake,
+                metrics: metrics.clone(),
+            })
+        } else {
+            None
+        };
+
+        let leptos_options = LeptosOptions::builder()
+            .output_name("sbor")
+            .site_root(config.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build();
+        let route_state = RouteState {
+            ctx: ctx.clone(),
+            metrics: metrics.clone(),
+        };
+
+        let pages = {
+            let ctx_for_pages = ctx.clone();
+            let ctx_for_fallback = ctx.clone();
+            let options = leptos_options.clone();
+            Router::new()
+                .leptos_routes_with_context(
+                    &leptos_options,
+                    generate_route_list(App),
+                    move || provide_context(ctx_for_pages.clone()),
+                    move || shell(options.clone()),
+                )
+                .route(
+                    "/auth/confirm",
+                    get(routes::confirm_email).with_state(route_state.clone()),
+                )
+                .fallback(leptos_axum::file_and_error_handler_with_context(
+                    move || provide_context(ctx_for_fallback.clone()),
+                    shell,
+                ))
+                .with_state(leptos_options.clone())
+                .layer(from_fn_with_state(
+                    SessionState {
+                        ctx: ctx.clone(),
+                        trust_proxy: config.trust_proxy,
+                    },
+                    middleware::session,
+                ))
+        };
+        let pkg_dir = config.site_root.join("pkg");
+        let router = Router::new()
+            .route("/healthz", get(routes::healthz))
+            .route("/readyz", get(routes::readyz))
+            .route("/metrics", get(routes::metrics))
+            .with_state(route_state)
+            .nest_service(
+                "/pkg",
+                ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip(),
+            )
+            .merge(pages)
+            .layer(from_fn_with_state(metrics, middleware::track))
+            .layer(from_fn_with_state(csrf, middleware::csrf));
+
+        Ok(Application {
+            listener,
+            router,
+            base_url,
+            db,
+            worker,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until `shutdown` completes, then stops taking connections, lets in-flight
+    /// requests finish, stops the mail worker after its current batch, and closes the database.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx)));
+        tracing::info!(url = %self.base_url, "Sbor is listening");
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        let _ = stop_tx.send(true);
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
+        self.db.close().await;
+        tracing::info!("Sbor stopped");
+        Ok(())
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,256 @@
+//! Configuration from environment variables, optionally seeded from a `KEY=VALUE` file named
+//! by `SBOR_CONFIG_FILE` (real environment variables win). Every problem is reported as one
+//! line naming the variable.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A value that must never reach a log: `Debug` prints `<redacted>`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `sqlite://…` (default `sqlite://data/sbor.db`) or `postgres://…`; may hold a password.
+    pub database_url: Secret,
+    pub db_max_connections: u32,
+    /// Public URL without trailing slash; None = derived from the bound address.
+    pub base_url: Option<String>,
+    pub bind: SocketAddr,
+    /// `smtp://user:pass@host:port` or `smtps://…`; None = write mails as files.
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
+    /// Signs tokens that leave the database (check-in codes, unsubscribe links).
+    pub secret_key: Secret,
+    pub data_dir: PathBuf,
+    /// Where the built site (`pkg/sbor.js`, `.wasm`, `.css`) lives.
+    pub site_root: PathBuf,
+    pub log_format: LogFormat,
+    /// Trust `X-Forwarded-For` for the client address (behind a load balancer).
+    pub trust_proxy: bool,
+    /// Run the mail worker in this instance.
+    pub run_workers: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        message: message.into(),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        if let Ok(path) = std::env::var("SBOR_CONFIG_FILE") {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| err("SBOR_CONFIG_FILE", format!("cannot read {path}: {e}")))?;
+            for (n, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let (k, v) = line
+                    .split_once('=')
+                    .ok_or_else(|| err("SBOR_CONFIG_FILE", format!("line {} is not KEY=VALUE", n + 1)))?;
+                vars.insert(k.trim().to_owned(), v.trim().trim_matches('"').to_owned());
+            }
+        }
+        vars.extend(std::env::vars());
+        Config::from_vars(&vars)
+    }
+
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let get = |k: &str| vars.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".into()));
+
+        let database_url =
+            get("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}/sbor.db", data_dir.display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(err("DATABASE_URL", "must start with sqlite:// or postgres://"));
+        }
+        let db_max_connections = match get("DB_MAX_CONNECTIONS") {
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| err("DB_MAX_CONNECTIONS", "must be a whole number ≥ 1"))?,
+            None => 16,
+        };
+        let bind: SocketAddr = get("BIND")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|_| err("BIND", "must be an address like 127.0.0.1:3000"))?;
+        let base_url = match get("BASE_URL") {
+            Some(u) => {
+                let parsed = url::Url::parse(&u).map_err(|e| err("BASE_URL", format!("not a URL: {e}")))?;
+                if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+                    return Err(err("BASE_URL", "must be an http:// or https:// URL"));
+                }
+                Some(u.trim_end_matches('/').to_owned())
+            }
+            None => None,
+        };
+        let smtp_url = match get("SMTP_URL") {
+            Some(u) => {
+                let parsed = url::Url::parse(&u)
+                    .map_err(|_| err("SMTP_URL", "not a URL (smtp://user:pass@host:port)"))?;
+                if !matches!(parsed.scheme(), "smtp" | "smtps") {
+                    return Err(err("SMTP_URL", "scheme must be smtp or smtps"));
+                }
+                Some(Secret::new(u))
+            }
+            None => None,
+        };
+        let mail_from = get("MAIL_FROM").unwrap_or_else(|| "Sbor <noreply@localhost>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(err(
+                "MAIL_FROM",
+                "must be an address like 'Sbor <noreply@example.org>'",
+            ));
+        }
+        let secret_key = match get("SECRET_KEY") {
+            Some(k) if k.len() >= 32 => Secret::new(k),
+            Some(_) => return Err(err("SECRET_KEY", "must be at least 32 characters")),
+            None => Secret::new(load_or_create_key(&data_dir)?),
+        };
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("human") => LogFormat::Human,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(err("LOG_FORMAT", "must be human or json")),
+        };
+        let flag = |k: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(k).as_deref() {
+                None => Ok(default),
+                Some("1" | "true" | "yes" | "on") => Ok(true),
+                Some("0" | "false" | "no" | "off") => Ok(false),
+                Some(_) => Err(err(k, "must be true or false")),
+            }
+        };
+        Ok(Config {
+            database_url: Secret::new(database_url),
+            db_max_connections,
+            base_url,
+            bind,
+            smtp_url,
+            mail_from,
+            secret_key,
+            site_root: PathBuf::from(get("SITE_ROOT").unwrap_or_else(|| "target/site".into())),
+            data_dir,
+            log_format,
+            trust_proxy: flag("TRUST_PROXY", false)?,
+            run_workers: flag("RUN_WORKERS", true)?,
+        })
+    }
+}
+
+/// A single instance needs no setup: its key is made once and kept in the data folder.
+/// Several instances must share one `SECRET_KEY`.
+fn load_or_create_key(data_dir: &std::path::Path) -> Result<String, ConfigError> {
+    let path = data_dir.join("secret_key");
+    if let Ok(k) = std::fs::read_to_string(&path) {
+        if k.trim().len() >= 32 {
+            return Ok(k.trim().to_owned());
+        }
+    }
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| err("DATA_DIR", format!("cannot create {}: {e}", data_dir.display())))?;
+    let key = sbor_domain::tokens::generate();
+    std::fs::write(&path, &key).map_err(|e| {
+        err(
+            "SECRET_KEY",
+            format!("unset, and cannot write {}: {e}", path.display()),
+        )
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let dir = std::env::temp_dir().join(format!("sbor-config-test-{}", std::process::id()));
+        let mut m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        m.entry("DATA_DIR".into()).or_insert(dir.display().to_string());
+        m
+    }
+
+    #[test]
+    fn defaults_work() {
+        let c = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:3000");
+        assert!(c.database_url.expose().starts_with("sqlite://"));
+        assert!(c.smtp_url.is_none());
+        assert!(c.secret_key.expose().len() >= 32);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (k, v) in [
+            ("BIND", "nope"),
+            ("BASE_URL", "ftp://x"),
+            ("SMTP_URL", "http://x"),
+            ("DATABASE_URL", "mysql://x"),
+            ("SECRET_KEY", "short"),
+            ("LOG_FORMAT", "xml"),
+            ("MAIL_FROM", "not an address"),
+        ] {
+            let e = Config::from_vars(&vars(&[(k, v)])).unwrap_err();
+            assert_eq!(e.var, k);
+            assert!(e.to_string().contains(k));
+        }
+    }
+
+    #[test]
+    fn secrets_are_not_in_debug_output() {
+        let c = Config::from_vars(&vars(&[
+            ("SMTP_URL", "smtp://user:hunter22@mail:25"),
+            ("SECRET_KEY", &"k".repeat(40)),
+        ]))
+        .unwrap();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("hunter22"));
+        assert!(!dbg.contains(&"k".repeat(40)));
+    }
+}

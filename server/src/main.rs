@@ -1,0 +1,23 @@
+//! `sbor`: parse the command line and configuration, then hand over to the library.
+
+use clap::Parser;
+use sbor_server::cli::{self, Cli};
+use sbor_server::{Config, telemetry};
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    telemetry::init(config.log_format);
+    if let Err(e) = cli::run(cli, config).await {
+        tracing::error!(error = %format!("{e:#}"), "sbor failed");
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
