@@ -18,7 +18,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 const STEP_TIMEOUT_MS = 10_000;
 // A debug wasm is tens of megabytes; fetching and compiling it takes a while on a small machine.
-const HYDRATION_TIMEOUT_MS = 5_000;
+const HYDRATION_TIMEOUT_MS = 60_000;
 const MAIL_TIMEOUT_MS = 10_000;
 
 const stamp = Date.now();
@@ -119,7 +119,11 @@ async function newPage(context) {
 }
 
 async function waitForHydration(page) {
-  await page.waitForFunction(() => window.__sborHydrated === true, null, { timeout: HYDRATION_TIMEOUT_MS });
+  try {
+    await page.waitForFunction(() => window.__sborHydrated === true, null, { timeout: HYDRATION_TIMEOUT_MS });
+  } catch (e) {
+    throw new Error(`${page.url()} did not hydrate within ${HYDRATION_TIMEOUT_MS / 1000}s (${e.message.split('\n')[0]})`);
+  }
 }
 
 /** Loads `path` and, with JavaScript on, waits until the page is hydrated. */
@@ -279,6 +283,7 @@ async function waitForMail(address) {
 async function jsFlows(context, consoleErrors) {
   const a = new Flow('js');
   let confirmed = false;
+  let hydrated = false;
   const page = await newPage(context);
   a.page = page;
   watchConsole(page, 'js', consoleErrors);
@@ -292,6 +297,7 @@ async function jsFlows(context, consoleErrors) {
     const response = await wasm;
     assert(response.status() === 200, `/pkg/sbor.wasm answered ${response.status()}`);
     await waitForHydration(page);
+    hydrated = true;
     assert(consoleErrors.length === 0, `console errors: ${consoleErrors.join(' | ')}`);
   });
 
@@ -351,6 +357,7 @@ async function jsFlows(context, consoleErrors) {
 
   // (b) is independent of (a): its own page, its own flow.
   const b = new Flow('js');
+  if (!hydrated) b.block('the pages do not hydrate');
   const bad = await newPage(context);
   b.page = bad;
   const watcher = watchConsole(bad, 'js-invalid', consoleErrors);
@@ -365,7 +372,12 @@ async function jsFlows(context, consoleErrors) {
     });
     await fillSignup(bad, { name: user.name, email: 'nope', password: user.password });
     await submitButton(bad).click();
-    await bad.waitForFunction(() => document.querySelector('#email-error')?.textContent.trim().length > 0);
+    try {
+      await bad.waitForFunction(() => document.querySelector('#email-error')?.textContent.trim().length > 0);
+    } catch (e) {
+      const moved = navigations ? `, and the page moved to ${bad.url()}` : '';
+      throw new Error(`#email-error stayed empty${moved} (${e.message.split('\n')[0]})`);
+    }
     assert(bad.url().endsWith('/signup'), `the page moved to ${bad.url()}`);
     assert(navigations === 0, `${navigations} navigation(s) happened`);
   });

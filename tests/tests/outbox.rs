@@ -1,0 +1,141 @@
+//! The mail outbox against a real SMTP server: retries, permanent failures, restarts, the file
+//! fallback, and a clean stop.
+
+use std::time::Duration;
+
+use sbor_domain::accounts::Site;
+use sbor_domain::outbox::{self, NewMail, Rendered};
+use sbor_tests::{Backend, RcptRule, TestApp, TestSmtp, on_both_backends};
+
+on_both_backends!(
+    temporary_failures_are_retried_then_delivered,
+    permanent_failures_are_marked_failed,
+    restart_loses_and_duplicates_nothing,
+    without_smtp_mail_is_written_to_files_and_listed,
+    the_same_idempotency_key_queues_one_mail,
+);
+
+fn mail(n: usize, to: &str) -> NewMail {
+    NewMail::new(
+        format!("test:{n}:{to}"),
+        "test",
+        to,
+        Rendered { subject: format!("Test {n}"), text: format!("Body {n}"), html: format!("<p>Body {n}</p>") },
+    )
+}
+
+async fn enqueue(app: &TestApp, m: NewMail) {
+    let site = Site { base_url: app.base_url.clone() };
+    outbox::enqueue(&app.db, &site, m).await.unwrap();
+}
+
+/// Lets queued retries come due now instead of after their backoff.
+async fn make_retries_due(app: &TestApp) {
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0 WHERE status = 'queued'").execute(app.db.write()).await.unwrap();
+}
+
+async fn wait_until(app: &TestApp, sql: &str, expected: i64) {
+    for _ in 0..300 {
+        if app.count(sql).await == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for `{sql}` = {expected} (is {})", app.count(sql).await);
+}
+
+async fn temporary_failures_are_retried_then_delivered(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.smtp.set_rule("slow@example.org", RcptRule::TempFailTimes(2));
+    enqueue(&app, mail(1, "slow@example.org")).await;
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'queued' AND attempts = 1 AND last_error LIKE '%451%'", 1).await;
+    let next: i64 = app.count("SELECT next_attempt_at - created_at FROM outbox").await;
+    assert!(next >= 29_000_000, "backs off about 30 s, not {next} µs");
+    make_retries_due(&app).await;
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE attempts = 2 AND status = 'queued'", 1).await;
+    make_retries_due(&app).await;
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND attempts = 3", 1).await;
+    assert_eq!(app.smtp.messages_to("slow@example.org").len(), 1);
+    let (_, metrics) = app.get("/metrics").await;
+    assert!(metrics.contains("sbor_mail_deliveries_total{outcome=\"retry\"} 2"), "{metrics}");
+}
+
+async fn permanent_failures_are_marked_failed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.smtp.set_rule("gone@example.org", RcptRule::PermFail);
+    enqueue(&app, mail(1, "gone@example.org")).await;
+    enqueue(&app, mail(2, "fine@example.org")).await;
+    enqueue(&app, mail(3, "not an address")).await;
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'", 2).await;
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", 1).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND last_error LIKE '%550%'").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND attempts = 1").await, 2, "not retried");
+    assert_eq!(app.smtp.messages().len(), 1);
+}
+
+async fn restart_loses_and_duplicates_nothing(backend: Backend) {
+    // First life: the SMTP server refuses everything for now, so mails pile up.
+    let app = TestApp::spawn(backend).await;
+    let recipients: Vec<String> = (0..40).map(|i| format!("m{i}@example.org")).collect();
+    for r in &recipients {
+        app.smtp.set_rule(r, RcptRule::TempFail);
+    }
+    for (i, r) in recipients.iter().enumerate() {
+        enqueue(&app, mail(i, r)).await;
+    }
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE attempts >= 1 AND status = 'queued'", 40).await;
+    let (database, smtp) = app.stop().await;
+    assert_eq!(smtp.messages().len(), 0);
+
+    // A crash mid-send leaves rows in `sending` with a lease; simulate one that ran out.
+    let db = sbor_domain::Db::connect(&database.url, 2).await.unwrap();
+    sqlx::query("UPDATE outbox SET status = 'sending', locked_until = 1 WHERE id <= 5").execute(db.write()).await.unwrap();
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(db.write()).await.unwrap();
+    db.close().await;
+
+    // Second life: the SMTP server accepts; every mail arrives exactly once.
+    for r in &recipients {
+        smtp.set_rule(r, RcptRule::Accept);
+    }
+    let url = smtp.url();
+    let app = TestApp::start_on(database, smtp, &[("SMTP_URL", url.as_str())]).await;
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", 40).await;
+    for r in &recipients {
+        assert_eq!(app.smtp.messages_to(r).len(), 1, "{r} got exactly one mail");
+    }
+    // A graceful stop leaves nothing half-sent.
+    let (database, _smtp) = app.stop().await;
+    let db = sbor_domain::Db::connect(&database.url, 2).await.unwrap();
+    let sending: i64 = sqlx::Row::get(&sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'sending'").fetch_one(db.read()).await.unwrap(), "n");
+    assert_eq!(sending, 0);
+    db.close().await;
+}
+
+async fn without_smtp_mail_is_written_to_files_and_listed(backend: Backend) {
+    let app = TestApp::spawn_with(backend, TestSmtp::start().await, &[]).await;
+    let res = app
+        .submit("/signup", "signup", &[("email", "file@example.org"), ("password", "password1"), ("display_name", "Филипп")])
+        .await;
+    assert_eq!(res.status(), 302);
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", 1).await;
+    let dir = app.data_dir.join("outbox");
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).collect();
+    assert_eq!(files.len(), 1, "one .eml file in {}", dir.display());
+    let raw = std::fs::read(files[0].path()).unwrap();
+    let parsed = sbor_tests::ReceivedMail { from: String::new(), to: vec![], data: raw };
+    assert_eq!(parsed.subject(), "Confirm your email for Sbor");
+    assert!(parsed.text_body().contains("Hello, Филипп!"));
+    assert!(parsed.header("Message-ID").is_some());
+    assert_eq!(app.smtp.messages().len(), 0, "no SMTP configured, none used");
+}
+
+async fn the_same_idempotency_key_queues_one_mail(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for _ in 0..3 {
+        enqueue(&app, mail(7, "once@example.org")).await;
+    }
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.smtp.messages_to("once@example.org").len(), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 1);
+}

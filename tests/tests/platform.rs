@@ -1,0 +1,140 @@
+//! Cross-cutting behaviour: CSRF, probes and metrics, error pages, schema parity.
+
+use sbor_tests::{Backend, TestApp, TestDatabase, location, on_both_backends};
+
+on_both_backends!(
+    cross_site_posts_are_refused,
+    probes_and_metrics,
+    unknown_pages_get_a_404_page,
+    schema_matches_the_other_backend,
+);
+
+async fn cross_site_posts_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let pw = app.signed_up_user("ann@example.org", "Ann").await;
+    let form = [("email", "ann@example.org"), ("password", pw)];
+
+    // From another site: refused before anything runs, with or without JavaScript's headers.
+    for (origin, referer) in [
+        (Some("https://evil.example"), None),
+        (None, Some("https://evil.example/page")),
+        (Some("null"), None),
+        (None, None),
+    ] {
+        let mut req = app.client.post(app.url("/api/login")).header("Accept", "text/html").form(&form);
+        if let Some(o) = origin {
+            req = req.header("Origin", o);
+        }
+        if let Some(r) = referer {
+            req = req.header("Referer", r);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 403, "origin {origin:?} referer {referer:?}");
+        assert!(res.headers().get("set-cookie").is_none());
+    }
+    let res = app
+        .client
+        .post(app.url("/api/login"))
+        .header("Origin", &app.base_url)
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // Plain routes too.
+    let res = app.client.post(app.url("/auth/confirm")).header("Origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+
+    // The same request from our own pages works, with JavaScript (JSON answer) or without.
+    let res = app
+        .client
+        .post(app.url("/api/login"))
+        .header("Origin", &app.base_url)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
+    assert_eq!(location(&app.log_in("ann@example.org", pw).await), "/");
+}
+
+async fn probes_and_metrics(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(app.get("/healthz").await, (200, "ok\n".into()));
+    assert_eq!(app.get("/readyz").await, (200, "ready\n".into()));
+    app.get("/").await;
+    app.get("/no-such-page").await;
+    app.submit("/login/email", "request_login_link", &[("email", "x@example.org")]).await;
+    let (status, text) = app.get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(text.contains("sbor_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 1"), "{text}");
+    assert!(text.contains("route=\"/healthz\",status=\"200\"} 1"));
+    assert!(text.contains("sbor_http_request_duration_seconds_bucket{route=\"/\",le=\"+Inf\"} 1"));
+    assert!(text.contains("sbor_outbox_pending 0"));
+    assert!(!text.contains("x@example.org"));
+
+    // Readiness follows the database.
+    app.db.close().await;
+    let (status, _) = app.get("/readyz").await;
+    assert_eq!(status, 503);
+    assert_eq!(app.get("/healthz").await.0, 200);
+}
+
+async fn unknown_pages_get_a_404_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (status, page) = app.get("/this/does/not/exist").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("Page not found") && page.contains("<header class=\"topbar\""));
+    let res = app
+        .client
+        .get(app.url("/this/does/not/exist"))
+        .header("Accept-Language", "ru")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.text().await.unwrap().contains("Страница не найдена"));
+}
+
+/// Tables, columns and indexes of a freshly migrated database, as sorted text.
+async fn schema_of(backend: Backend) -> Vec<String> {
+    use sqlx::Row;
+    let database = TestDatabase::new(backend).await;
+    let db = sbor_domain::Db::connect(&database.url, 2).await.unwrap();
+    db.migrate().await.unwrap();
+    let (columns, indexes) = match backend {
+        Backend::Sqlite => (
+            "SELECT m.name || '.' || p.name AS item FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
+            "SELECT tbl_name || ':' || name AS item FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'",
+        ),
+        Backend::Postgres => (
+            "SELECT table_name || '.' || column_name AS item FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'",
+            "SELECT tablename || ':' || indexname AS item FROM pg_indexes WHERE schemaname = 'public' \
+             AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key' AND tablename NOT LIKE '_sqlx%'",
+        ),
+    };
+    let mut items = Vec::new();
+    for sql in [columns, indexes] {
+        for row in sqlx::query(sql).fetch_all(db.read()).await.unwrap() {
+            items.push(row.try_get::<String, _>("item").unwrap());
+        }
+    }
+    db.close().await;
+    items.sort();
+    items
+}
+
+async fn schema_matches_the_other_backend(backend: Backend) {
+    let other = match backend {
+        Backend::Sqlite => Backend::Postgres,
+        Backend::Postgres => Backend::Sqlite,
+    };
+    let mine = schema_of(backend).await;
+    assert!(mine.contains(&"users.email".to_string()));
+    assert!(mine.contains(&"outbox:outbox_status_due".to_string()), "{mine:?}");
+    assert_eq!(mine, schema_of(other).await, "migrations/sqlite and migrations/postgres drifted");
+}
