@@ -42,7 +42,8 @@ function report(name, error) {
   }
   failed += 1;
   // Playwright errors carry a multi-line call log: first line on the result, the rest as notes.
-  const [first, ...rest] = String(error?.message ?? error).split('\n');
+  const text = String(error?.message ?? error).replace(/\x1b\[[0-9;]*m/g, ''); // no terminal colours
+  const [first, ...rest] = text.split('\n');
   console.log(`not ok - ${name}: ${first}`);
   for (const line of rest.filter((l) => l.trim()).slice(0, 8)) console.log(`#   ${line}`);
 }
@@ -71,7 +72,7 @@ class Flow {
     } catch (e) {
       const where = this.page && !this.page.isClosed() ? `\n(page was at ${this.page.url()})` : '';
       report(full, `${e?.message ?? e}${where}`);
-      this.blocked = `"${name}" failed`;
+      this.blocked = `an earlier step failed (${name})`;
     }
   }
 }
@@ -126,6 +127,15 @@ async function waitForHydration(page) {
   }
 }
 
+/**
+ * For waits armed before the action that triggers them: if the action fails first, the wait is
+ * never awaited, and its later rejection must not crash the run.
+ */
+function armed(promise) {
+  promise.catch(() => {});
+  return promise;
+}
+
 /** Loads `path` and, with JavaScript on, waits until the page is hydrated. */
 async function open(page, path, { hydrate = true } = {}) {
   const response = await page.goto(url(path));
@@ -135,7 +145,7 @@ async function open(page, path, { hydrate = true } = {}) {
 
 /** Clicks a submit button and waits for the next document to finish loading. */
 async function submitAndLoad(page, button) {
-  const loaded = page.waitForEvent('load');
+  const loaded = armed(page.waitForEvent('load'));
   await button.click();
   await loaded;
 }
@@ -290,9 +300,9 @@ async function jsFlows(context, consoleErrors) {
 
   await a.step('hydration: /pkg/sbor.wasm loads (200) and the page hydrates', async () => {
     // A fresh profile has an empty cache, so this first load really fetches the wasm.
-    const wasm = page.waitForResponse((r) => new URL(r.url()).pathname === '/pkg/sbor.wasm', {
-      timeout: HYDRATION_TIMEOUT_MS,
-    });
+    const wasm = armed(
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/pkg/sbor.wasm', { timeout: HYDRATION_TIMEOUT_MS }),
+    );
     await open(page, '/signup', { hydrate: false });
     const response = await wasm;
     assert(response.status() === 200, `/pkg/sbor.wasm answered ${response.status()}`);
@@ -303,8 +313,8 @@ async function jsFlows(context, consoleErrors) {
 
   await a.step('sign up goes to /check-email (posted by the hydrated form)', async () => {
     await fillSignup(page, user);
-    const post = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/signup');
-    const arrived = page.waitForURL((u) => u.pathname === '/check-email');
+    const post = armed(page.waitForRequest((r) => new URL(r.url()).pathname === '/api/signup'));
+    const arrived = armed(page.waitForURL((u) => u.pathname === '/check-email'));
     await submitButton(page).click();
     const request = await post;
     assert(request.resourceType() === 'fetch', `signup was posted as a ${request.resourceType()}, not by the hydrated form`);
@@ -337,7 +347,7 @@ async function jsFlows(context, consoleErrors) {
 
   await a.step('log in through the login page shows the name in the header', async () => {
     await fillLogin(page, user);
-    const arrived = page.waitForURL((u) => u.pathname === '/');
+    const arrived = armed(page.waitForURL((u) => u.pathname === '/'));
     await submitButton(page).click();
     await arrived;
     await waitForHydration(page);
@@ -383,6 +393,7 @@ async function jsFlows(context, consoleErrors) {
   });
 
   const c = new Flow('js');
+  if (!hydrated && consoleErrors.length === 0) c.block('no page hydrated');
   await c.step('no console errors on the hydrated pages', async () => {
     assert(consoleErrors.length === 0, consoleErrors.join(' | '));
   });
