@@ -36,6 +36,21 @@ impl AppError {
         }
     }
 
+    /// The HTTP status a server function answers with when it fails this way. Leptos itself
+    /// answers 500 for every error, which would page an operator for each typo in a form; the
+    /// server rewrites the status with this.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Field { .. } => 422,
+            AppError::Refused(_) => 400,
+            AppError::RateLimited(_) => 429,
+            AppError::Unauthorized => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Internal => 500,
+        }
+    }
+
     /// The field this error belongs next to, if any.
     pub fn field(&self) -> Option<&str> {
         match self {

@@ -148,13 +148,13 @@ fn sqlite_url_with_create(url: &str) -> Result<String> {
         .split('?')
         .next()
         .unwrap_or("");
-    if !path_part.is_empty() && path_part != ":memory:" {
-        if let Some(parent) = std::path::Path::new(path_part).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| DomainError::Internal(format!("cannot create {}: {e}", parent.display())))?;
-            }
-        }
+    if !path_part.is_empty()
+        && path_part != ":memory:"
+        && let Some(parent) = std::path::Path::new(path_part).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| DomainError::Internal(format!("cannot create {}: {e}", parent.display())))?;
     }
     Ok(if url.contains("mode=") {
         url.to_owned()

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -110,6 +110,7 @@ impl Application {
                     shell,
                 ))
                 .with_state(leptos_options.clone())
+                .layer(from_fn(middleware::server_fn_status))
                 .layer(from_fn_with_state(
                     SessionState {
                         ctx: ctx.clone(),

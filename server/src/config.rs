@@ -180,10 +180,10 @@ impl Config {
 /// Several instances must share one `SECRET_KEY`.
 fn load_or_create_key(data_dir: &std::path::Path) -> Result<String, ConfigError> {
     let path = data_dir.join("secret_key");
-    if let Ok(k) = std::fs::read_to_string(&path) {
-        if k.trim().len() >= 32 {
-            return Ok(k.trim().to_owned());
-        }
+    if let Ok(k) = std::fs::read_to_string(&path)
+        && k.trim().len() >= 32
+    {
+        return Ok(k.trim().to_owned());
     }
     std::fs::create_dir_all(data_dir)
         .map_err(|e| err("DATA_DIR", format!("cannot create {}: {e}", data_dir.display())))?;

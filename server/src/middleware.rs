@@ -8,6 +8,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use sbor_app::error::AppError;
 use sbor_app::i18n::Lang;
 use sbor_app::ssr::{FLASH_COOKIE, LANG_COOKIE, RequestInfo, SESSION_COOKIE, ServerCtx, cookie};
 
@@ -56,10 +57,10 @@ fn same_origin(cfg: &CsrfConfig, headers: &HeaderMap) -> bool {
     if let Some(origin) = header_str(header::ORIGIN.as_str()) {
         return ours(origin);
     }
-    if let Some(referer) = header_str(header::REFERER.as_str()) {
-        if let Ok(url) = url::Url::parse(referer) {
-            return ours(&url.origin().ascii_serialization());
-        }
+    if let Some(referer) = header_str(header::REFERER.as_str())
+        && let Ok(url) = url::Url::parse(referer)
+    {
+        return ours(&url.origin().ascii_serialization());
     }
     false
 }
@@ -73,6 +74,23 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
+}
+
+/// Gives failed server functions their real status (422 for bad input, 429 for rate limits,
+/// 403, …) instead of Leptos' blanket 500, so that metrics and alerts count only real faults.
+/// Only JSON answers are touched: a plain form post gets its 302 back to the form untouched.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_api || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 #[derive(Clone)]
@@ -134,15 +152,13 @@ pub async fn session(State(state): State<SessionState>, mut req: Request, next: 
 }
 
 fn client_ip(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy {
-        if let Some(ip) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-        {
-            return ip.trim().to_owned();
-        }
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next());
+    if trust_proxy && let Some(ip) = forwarded {
+        return ip.trim().to_owned();
     }
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()

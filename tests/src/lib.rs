@@ -23,7 +23,8 @@ pub enum Backend {
 
 /// The PostgreSQL server that tests create their databases on.
 pub fn postgres_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A database that exists for one test only.
@@ -43,7 +44,12 @@ impl TestDatabase {
                 _dir: dir,
             },
             Backend::Postgres => {
-                let name = format!("sbor_test_{}", sbor_domain::tokens::generate()[..16].to_lowercase().replace('-', "_"));
+                let name = format!(
+                    "sbor_test_{}",
+                    sbor_domain::tokens::generate()[..16]
+                        .to_lowercase()
+                        .replace('-', "_")
+                );
                 let admin = postgres_admin_url();
                 let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
                     .await
@@ -53,7 +59,11 @@ impl TestDatabase {
                     .expect("create test database");
                 let mut url = url::Url::parse(&admin).expect("admin url");
                 url.set_path(&name);
-                TestDatabase { url: url.to_string(), pg_name: Some(name), _dir: dir }
+                TestDatabase {
+                    url: url.to_string(),
+                    pg_name: Some(name),
+                    _dir: dir,
+                }
             }
         }
     }
@@ -69,7 +79,10 @@ impl Drop for TestDatabase {
         // Drop runs outside async; a helper thread with its own runtime removes the database.
         let admin = postgres_admin_url();
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async move {
                 if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
                     let _ = sqlx::Executor::execute(
@@ -108,7 +121,10 @@ pub fn test_config(database_url: &str, data_dir: &std::path::Path, extra: &[(&st
     vars.insert("BIND".into(), "127.0.0.1:0".into());
     vars.insert("DATA_DIR".into(), data_dir.display().to_string());
     vars.insert("SITE_ROOT".into(), data_dir.join("site").display().to_string());
-    vars.insert("SECRET_KEY".into(), "test-secret-key-that-is-long-enough-0123456789".into());
+    vars.insert(
+        "SECRET_KEY".into(),
+        "test-secret-key-that-is-long-enough-0123456789".into(),
+    );
     vars.insert("DB_MAX_CONNECTIONS".into(), "8".into());
     for (k, v) in extra {
         vars.insert((*k).into(), (*v).into());
@@ -149,7 +165,16 @@ impl TestApp {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("client");
-        TestApp { base_url, smtp, db, database, data_dir, client, stop: Some(stop), handle: Some(handle) }
+        TestApp {
+            base_url,
+            smtp,
+            db,
+            database,
+            data_dir,
+            client,
+            stop: Some(stop),
+            handle: Some(handle),
+        }
     }
 
     /// Stops the server gracefully and hands back its database and SMTP server.
@@ -170,7 +195,11 @@ impl TestApp {
 
     /// A fresh cookie jar, as a second browser would have.
     pub fn new_client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
@@ -184,7 +213,12 @@ impl TestApp {
     }
 
     /// Posts a form and follows the redirect, returning the final path and page.
-    pub async fn submit_and_follow(&self, from: &str, endpoint: &str, fields: &[(&str, &str)]) -> (String, String) {
+    pub async fn submit_and_follow(
+        &self,
+        from: &str,
+        endpoint: &str,
+        fields: &[(&str, &str)],
+    ) -> (String, String) {
         let res = self.submit(from, endpoint, fields).await;
         assert_eq!(res.status().as_u16(), 302, "form posts answer with a redirect");
         let location = location(&res);
@@ -211,7 +245,11 @@ impl TestApp {
     pub async fn signed_up_user(&self, email: &str, name: &str) -> &'static str {
         let password = "correct horse battery";
         let res = self
-            .submit("/signup", "signup", &[("email", email), ("password", password), ("display_name", name)])
+            .submit(
+                "/signup",
+                "signup",
+                &[("email", email), ("password", password), ("display_name", name)],
+            )
             .await;
         assert_eq!(location(&res), "/check-email");
         let mail = self.mail_to(email, 1).await;
@@ -222,18 +260,27 @@ impl TestApp {
     }
 
     pub async fn log_in(&self, email: &str, password: &str) -> reqwest::Response {
-        self.submit("/login", "login", &[("email", email), ("password", password)]).await
+        self.submit("/login", "login", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
         use sqlx::Row;
-        let row = sqlx::query(sql).fetch_one(self.db.read()).await.expect("count query");
+        let row = sqlx::query(sql)
+            .fetch_one(self.db.read())
+            .await
+            .expect("count query");
         row.try_get::<i64, _>(0).expect("count")
     }
 }
 
 pub async fn get_with(client: &reqwest::Client, url: &str) -> (u16, String) {
-    let res = client.get(url).header(ACCEPT, "text/html").send().await.expect("GET");
+    let res = client
+        .get(url)
+        .header(ACCEPT, "text/html")
+        .send()
+        .await
+        .expect("GET");
     let status = res.status().as_u16();
     (status, res.text().await.unwrap_or_default())
 }
@@ -266,7 +313,11 @@ pub fn location(res: &reqwest::Response) -> String {
         .expect("ascii location")
         .to_owned();
     match url::Url::parse(&loc) {
-        Ok(u) => format!("{}{}", u.path(), u.query().map(|q| format!("?{q}")).unwrap_or_default()),
+        Ok(u) => format!(
+            "{}{}",
+            u.path(),
+            u.query().map(|q| format!("?{q}")).unwrap_or_default()
+        ),
         Err(_) => loc,
     }
 }

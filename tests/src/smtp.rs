@@ -202,12 +202,7 @@ impl TestSmtp {
     ///
     /// After `timeout`, with a message listing every message that did
     /// arrive.
-    pub async fn wait_for(
-        &self,
-        recipient: &str,
-        n: usize,
-        timeout: Duration,
-    ) -> Vec<ReceivedMail> {
+    pub async fn wait_for(&self, recipient: &str, n: usize, timeout: Duration) -> Vec<ReceivedMail> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             // Register for the wake-up before looking, so that a message
@@ -268,14 +263,12 @@ impl ReceivedMail {
 
     /// The parsed message. Panics if it cannot be parsed at all.
     fn parsed(&self) -> Message<'_> {
-        MessageParser::default()
-            .parse(&self.data)
-            .unwrap_or_else(|| {
-                panic!(
-                    "test SMTP server: cannot parse message:\n{}",
-                    String::from_utf8_lossy(&self.data)
-                )
-            })
+        MessageParser::default().parse(&self.data).unwrap_or_else(|| {
+            panic!(
+                "test SMTP server: cannot parse message:\n{}",
+                String::from_utf8_lossy(&self.data)
+            )
+        })
     }
 
     /// The decoded (RFC 2047) `Subject` header; empty if there is none.

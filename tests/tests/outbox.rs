@@ -20,18 +20,27 @@ fn mail(n: usize, to: &str) -> NewMail {
         format!("test:{n}:{to}"),
         "test",
         to,
-        Rendered { subject: format!("Test {n}"), text: format!("Body {n}"), html: format!("<p>Body {n}</p>") },
+        Rendered {
+            subject: format!("Test {n}"),
+            text: format!("Body {n}"),
+            html: format!("<p>Body {n}</p>"),
+        },
     )
 }
 
 async fn enqueue(app: &TestApp, m: NewMail) {
-    let site = Site { base_url: app.base_url.clone() };
+    let site = Site {
+        base_url: app.base_url.clone(),
+    };
     outbox::enqueue(&app.db, &site, m).await.unwrap();
 }
 
 /// Lets queued retries come due now instead of after their backoff.
 async fn make_retries_due(app: &TestApp) {
-    sqlx::query("UPDATE outbox SET next_attempt_at = 0 WHERE status = 'queued'").execute(app.db.write()).await.unwrap();
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0 WHERE status = 'queued'")
+        .execute(app.db.write())
+        .await
+        .unwrap();
 }
 
 async fn wait_until(app: &TestApp, sql: &str, expected: i64) {
@@ -41,23 +50,44 @@ async fn wait_until(app: &TestApp, sql: &str, expected: i64) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("timed out waiting for `{sql}` = {expected} (is {})", app.count(sql).await);
+    panic!(
+        "timed out waiting for `{sql}` = {expected} (is {})",
+        app.count(sql).await
+    );
 }
 
 async fn temporary_failures_are_retried_then_delivered(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.smtp.set_rule("slow@example.org", RcptRule::TempFailTimes(2));
     enqueue(&app, mail(1, "slow@example.org")).await;
-    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'queued' AND attempts = 1 AND last_error LIKE '%451%'", 1).await;
+    wait_until(
+        &app,
+        "SELECT COUNT(*) FROM outbox WHERE status = 'queued' AND attempts = 1 AND last_error LIKE '%451%'",
+        1,
+    )
+    .await;
     let next: i64 = app.count("SELECT next_attempt_at - created_at FROM outbox").await;
     assert!(next >= 29_000_000, "backs off about 30 s, not {next} µs");
     make_retries_due(&app).await;
-    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE attempts = 2 AND status = 'queued'", 1).await;
+    wait_until(
+        &app,
+        "SELECT COUNT(*) FROM outbox WHERE attempts = 2 AND status = 'queued'",
+        1,
+    )
+    .await;
     make_retries_due(&app).await;
-    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND attempts = 3", 1).await;
+    wait_until(
+        &app,
+        "SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND attempts = 3",
+        1,
+    )
+    .await;
     assert_eq!(app.smtp.messages_to("slow@example.org").len(), 1);
     let (_, metrics) = app.get("/metrics").await;
-    assert!(metrics.contains("sbor_mail_deliveries_total{outcome=\"retry\"} 2"), "{metrics}");
+    assert!(
+        metrics.contains("sbor_mail_deliveries_total{outcome=\"retry\"} 2"),
+        "{metrics}"
+    );
 }
 
 async fn permanent_failures_are_marked_failed(backend: Backend) {
@@ -68,8 +98,17 @@ async fn permanent_failures_are_marked_failed(backend: Backend) {
     enqueue(&app, mail(3, "not an address")).await;
     wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'", 2).await;
     wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", 1).await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND last_error LIKE '%550%'").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND attempts = 1").await, 2, "not retried");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND last_error LIKE '%550%'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND attempts = 1")
+            .await,
+        2,
+        "not retried"
+    );
     assert_eq!(app.smtp.messages().len(), 1);
 }
 
@@ -83,14 +122,25 @@ async fn restart_loses_and_duplicates_nothing(backend: Backend) {
     for (i, r) in recipients.iter().enumerate() {
         enqueue(&app, mail(i, r)).await;
     }
-    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE attempts >= 1 AND status = 'queued'", 40).await;
+    wait_until(
+        &app,
+        "SELECT COUNT(*) FROM outbox WHERE attempts >= 1 AND status = 'queued'",
+        40,
+    )
+    .await;
     let (database, smtp) = app.stop().await;
     assert_eq!(smtp.messages().len(), 0);
 
     // A crash mid-send leaves rows in `sending` with a lease; simulate one that ran out.
     let db = sbor_domain::Db::connect(&database.url, 2).await.unwrap();
-    sqlx::query("UPDATE outbox SET status = 'sending', locked_until = 1 WHERE id <= 5").execute(db.write()).await.unwrap();
-    sqlx::query("UPDATE outbox SET next_attempt_at = 0").execute(db.write()).await.unwrap();
+    sqlx::query("UPDATE outbox SET status = 'sending', locked_until = 1 WHERE id <= 5")
+        .execute(db.write())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0")
+        .execute(db.write())
+        .await
+        .unwrap();
     db.close().await;
 
     // Second life: the SMTP server accepts; every mail arrives exactly once.
@@ -106,7 +156,13 @@ async fn restart_loses_and_duplicates_nothing(backend: Backend) {
     // A graceful stop leaves nothing half-sent.
     let (database, _smtp) = app.stop().await;
     let db = sbor_domain::Db::connect(&database.url, 2).await.unwrap();
-    let sending: i64 = sqlx::Row::get(&sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'sending'").fetch_one(db.read()).await.unwrap(), "n");
+    let sending: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'sending'")
+            .fetch_one(db.read())
+            .await
+            .unwrap(),
+        "n",
+    );
     assert_eq!(sending, 0);
     db.close().await;
 }
@@ -114,7 +170,15 @@ async fn restart_loses_and_duplicates_nothing(backend: Backend) {
 async fn without_smtp_mail_is_written_to_files_and_listed(backend: Backend) {
     let app = TestApp::spawn_with(backend, TestSmtp::start().await, &[]).await;
     let res = app
-        .submit("/signup", "signup", &[("email", "file@example.org"), ("password", "password1"), ("display_name", "Филипп")])
+        .submit(
+            "/signup",
+            "signup",
+            &[
+                ("email", "file@example.org"),
+                ("password", "password1"),
+                ("display_name", "Филипп"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 302);
     wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", 1).await;
@@ -122,7 +186,11 @@ async fn without_smtp_mail_is_written_to_files_and_listed(backend: Backend) {
     let files: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).collect();
     assert_eq!(files.len(), 1, "one .eml file in {}", dir.display());
     let raw = std::fs::read(files[0].path()).unwrap();
-    let parsed = sbor_tests::ReceivedMail { from: String::new(), to: vec![], data: raw };
+    let parsed = sbor_tests::ReceivedMail {
+        from: String::new(),
+        to: vec![],
+        data: raw,
+    };
     assert_eq!(parsed.subject(), "Confirm your email for Sbor");
     assert!(parsed.text_body().contains("Hello, Филипп!"));
     assert!(parsed.header("Message-ID").is_some());

@@ -21,7 +21,11 @@ async fn cross_site_posts_are_refused(backend: Backend) {
         (Some("null"), None),
         (None, None),
     ] {
-        let mut req = app.client.post(app.url("/api/login")).header("Accept", "text/html").form(&form);
+        let mut req = app
+            .client
+            .post(app.url("/api/login"))
+            .header("Accept", "text/html")
+            .form(&form);
         if let Some(o) = origin {
             req = req.header("Origin", o);
         }
@@ -43,9 +47,40 @@ async fn cross_site_posts_are_refused(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 403);
     // Plain routes too.
-    let res = app.client.post(app.url("/auth/confirm")).header("Origin", "https://evil.example").send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/auth/confirm"))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+
+    // A hydrated form (JSON answer) gets a status that says what went wrong, not a 500.
+    let res = app
+        .client
+        .post(app.url("/api/login"))
+        .header("Origin", &app.base_url)
+        .form(&[("email", "ann@example.org"), ("password", "wrong password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("invalid_credentials"));
+    let res = app
+        .client
+        .post(app.url("/api/signup"))
+        .header("Origin", &app.base_url)
+        .form(&[
+            ("email", "nope"),
+            ("password", "longenough"),
+            ("display_name", "X"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
 
     // The same request from our own pages works, with JavaScript (JSON answer) or without.
     let res = app
@@ -67,10 +102,18 @@ async fn probes_and_metrics(backend: Backend) {
     assert_eq!(app.get("/readyz").await, (200, "ready\n".into()));
     app.get("/").await;
     app.get("/no-such-page").await;
-    app.submit("/login/email", "request_login_link", &[("email", "x@example.org")]).await;
+    app.submit(
+        "/login/email",
+        "request_login_link",
+        &[("email", "x@example.org")],
+    )
+    .await;
     let (status, text) = app.get("/metrics").await;
     assert_eq!(status, 200);
-    assert!(text.contains("sbor_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 1"), "{text}");
+    assert!(
+        text.contains("sbor_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("route=\"/healthz\",status=\"200\"} 1"));
     assert!(text.contains("sbor_http_request_duration_seconds_bucket{route=\"/\",le=\"+Inf\"} 1"));
     assert!(text.contains("sbor_outbox_pending 0"));
@@ -136,5 +179,9 @@ async fn schema_matches_the_other_backend(backend: Backend) {
     let mine = schema_of(backend).await;
     assert!(mine.contains(&"users.email".to_string()));
     assert!(mine.contains(&"outbox:outbox_status_due".to_string()), "{mine:?}");
-    assert_eq!(mine, schema_of(other).await, "migrations/sqlite and migrations/postgres drifted");
+    assert_eq!(
+        mine,
+        schema_of(other).await,
+        "migrations/sqlite and migrations/postgres drifted"
+    );
 }

@@ -1,0 +1,189 @@
+//! The `sbor` binary as an operator uses it: configuration errors, admin tasks, backups and a
+//! graceful stop on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use sbor_tests::{Backend, TestDatabase, on_both_backends};
+
+on_both_backends!(
+    admin_create_migrate_seed_and_backup,
+    serves_and_stops_gracefully_on_sigterm
+);
+
+fn sbor(database: &TestDatabase, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sbor"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &database.url)
+        .env("DATA_DIR", database.dir().join("data"))
+        .env("BASE_URL", "https://sbor.example.org")
+        .output()
+        .expect("run sbor")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn bad_configuration_fails_with_one_line_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    for (var, value) in [
+        ("BIND", "not-an-address"),
+        ("SMTP_URL", "http://x"),
+        ("SECRET_KEY", "short"),
+        ("DATABASE_URL", "mysql://x"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sbor"))
+            .arg("migrate")
+            .env_clear()
+            .env("DATA_DIR", dir.path())
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(err.contains(var), "names {var}: {err}");
+        assert!(
+            !err.contains(value) || var == "BIND" || var == "DATABASE_URL",
+            "no secret echoed: {err}"
+        );
+    }
+}
+
+async fn admin_create_migrate_seed_and_backup(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let out = sbor(&database, &["migrate"]);
+    assert!(out.status.success(), "{out:?}");
+
+    let out = sbor(
+        &database,
+        &["admin", "create", "Root@Example.org", "--name", "Root"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(text.contains("root@example.org is a site admin"));
+    assert!(
+        text.contains("https://sbor.example.org/login/link?token="),
+        "{text}"
+    );
+    // Running it again promotes, never duplicates.
+    assert!(
+        sbor(&database, &["admin", "create", "root@example.org"])
+            .status
+            .success()
+    );
+    let bad = sbor(&database, &["admin", "create", "not-an-email"]);
+    assert!(!bad.status.success());
+
+    let first = stdout(&sbor(&database, &["seed"]));
+    assert!(first.contains("12 demo members added"), "{first}");
+    let second = stdout(&sbor(&database, &["seed"]));
+    assert!(second.contains("0 demo members added"), "idempotent: {second}");
+
+    let db = sbor_domain::Db::connect(&database.url, 2).await.unwrap();
+    assert_eq!(sbor_domain::accounts::count(&db).await.unwrap(), 13);
+    assert!(
+        sbor_domain::accounts::list(&db, 100)
+            .await
+            .unwrap()
+            .iter()
+            .any(|u| u.is_admin && u.email == "root@example.org")
+    );
+    db.close().await;
+
+    let backup = database.dir().join("backup.db");
+    let out = sbor(&database, &["backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let size = std::fs::metadata(&backup).unwrap().len();
+    assert!(size > 1000, "backup has content ({size} bytes)");
+    if backend == Backend::Sqlite {
+        let copy = sbor_domain::Db::connect(&format!("sqlite://{}", backup.display()), 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            sbor_domain::accounts::count(&copy).await.unwrap(),
+            13,
+            "the backup is a working database"
+        );
+        copy.close().await;
+    }
+    let again = sbor(&database, &["backup", backup.to_str().unwrap()]);
+    assert!(!again.status.success(), "never overwrites a backup");
+}
+
+async fn serves_and_stops_gracefully_on_sigterm(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sbor"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &database.url)
+        .env("DATA_DIR", database.dir().join("data"))
+        .env("BIND", "127.0.0.1:0")
+        .env("LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("Sbor is running at ")
+        .expect("prints its URL")
+        .to_owned();
+    let client = reqwest::Client::new();
+    let ready = client.get(format!("{url}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    eprintln!("{backend:?}: ready after {:?}", started.elapsed());
+
+    // A request in flight when SIGTERM arrives still gets its answer.
+    let slow = tokio::spawn({
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            client
+                .get(format!("{url}/"))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }
+    });
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(slow.await.unwrap().unwrap(), 200);
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "did not stop within 15 s of SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "clean exit: {status}");
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    for l in logs.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|_| panic!("JSON log line: {l}"));
+        assert!(v.get("level").is_some() && v.get("message").is_some(), "{l}");
+    }
+    assert!(
+        logs.contains("shutdown requested")
+            && logs.contains("mail worker stopped")
+            && logs.contains("Sbor stopped")
+    );
+}
