@@ -19,14 +19,14 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 
 log "cargo clippy (server side and browser side)"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --all-targets -- -D warnings
 cargo clippy -p sbor-frontend -p sbor-app --features sbor-app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
 log "build (wasm bundle + server)"
 scripts/build.sh
 
 log "cargo test (unit, property, integration on SQLite and PostgreSQL)"
-cargo test --workspace
+cargo test
 
 log "browser test in headless Chromium"
 data=$(mktemp -d)
