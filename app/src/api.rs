@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::ssr::{self, ServerCtx};
+#[cfg(feature = "ssr")]
+use sbor_domain::rate_limit::Action;
 
 #[cfg(feature = "ssr")]
 fn done(ctx: &ServerCtx, flash: Option<&str>, to: &str) {
@@ -20,12 +22,45 @@ fn done(ctx: &ServerCtx, flash: Option<&str>, to: &str) {
     leptos_axum::redirect(to);
 }
 
-/// A `next` parameter is followed only to a local path, never to another site.
+/// A `next` parameter is followed only to a path on this site: one slash, then no second
+/// slash or backslash, and no whitespace or control characters (browsers drop those, so
+/// `/\t/evil.example` would become `//evil.example`).
 #[cfg(feature = "ssr")]
 fn safe_next(next: Option<String>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '\\') =>
+        {
+            n
+        }
         _ => "/".into(),
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/profile?x=1".into())), "/profile?x=1");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n",
+            "https://evil.example",
+            "evil",
+            "/a b",
+        ] {
+            assert_eq!(safe_next(Some(bad.into())), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 }
 
@@ -33,7 +68,7 @@ fn safe_next(next: Option<String>) -> String {
 pub async fn signup(email: String, password: String, display_name: String) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
     let info = ssr::request_info()?;
-    ssr::rate_limit(&ctx, "signup", None).await?;
+    ssr::rate_limit(&ctx, Action::SignUp, Some(&email)).await?;
     sbor_domain::accounts::sign_up(
         &ctx.db,
         &ctx.site,
@@ -50,10 +85,22 @@ pub async fn signup(email: String, password: String, display_name: String) -> Re
     Ok(())
 }
 
+/// The button on the page the confirmation mail links to. A POST, so that mail scanners which
+/// open every link cannot confirm an address on its owner's behalf.
+#[server(endpoint = "confirm_email")]
+pub async fn confirm_email(token: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    ssr::rate_limit(&ctx, Action::UseLink, None).await?;
+    let user = sbor_domain::accounts::confirm_email(&ctx.db, &token).await?;
+    tracing::info!(user_id = user.id, "email confirmed");
+    done(&ctx, Some("email_confirmed"), "/login");
+    Ok(())
+}
+
 #[server(endpoint = "login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
-    ssr::rate_limit(&ctx, "login", Some(&email)).await?;
+    ssr::rate_limit(&ctx, Action::Login, Some(&email)).await?;
     let result = sbor_domain::accounts::log_in(&ctx.db, &ctx.site, &email, &password).await;
     if matches!(
         result,
@@ -82,7 +129,7 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(endpoint = "request_login_link")]
 pub async fn request_login_link(email: String) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
-    ssr::rate_limit(&ctx, "login_link", Some(&email)).await?;
+    ssr::rate_limit(&ctx, Action::MailedLink, Some(&email)).await?;
     sbor_domain::accounts::request_link(
         &ctx.db,
         &ctx.site,
@@ -98,6 +145,7 @@ pub async fn request_login_link(email: String) -> Result<(), AppError> {
 #[server(endpoint = "login_with_link")]
 pub async fn login_with_link(token: String) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
+    ssr::rate_limit(&ctx, Action::UseLink, None).await?;
     let user = sbor_domain::accounts::log_in_with_link(&ctx.db, &token).await?;
     ssr::start_session(&ctx, user.id).await?;
     tracing::info!(user_id = user.id, "logged in with a mailed link");
@@ -108,7 +156,7 @@ pub async fn login_with_link(token: String) -> Result<(), AppError> {
 #[server(endpoint = "forgot_password")]
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
-    ssr::rate_limit(&ctx, "reset", Some(&email)).await?;
+    ssr::rate_limit(&ctx, Action::MailedLink, Some(&email)).await?;
     sbor_domain::accounts::request_link(
         &ctx.db,
         &ctx.site,
@@ -124,6 +172,7 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
 #[server(endpoint = "reset_password")]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
+    ssr::rate_limit(&ctx, Action::UseLink, None).await?;
     let user = sbor_domain::accounts::reset_password(&ctx.db, &token, &password).await?;
     ssr::start_session(&ctx, user.id).await?;
     tracing::info!(user_id = user.id, "password reset by mailed link");
@@ -155,7 +204,7 @@ pub async fn update_profile(
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    ssr::rate_limit(&ctx, "login", Some(&user.email)).await?;
+    ssr::rate_limit(&ctx, Action::Login, Some(&user.email)).await?;
     sbor_domain::accounts::change_password(&ctx.db, user.id, &current_password, &new_password).await?;
     ssr::start_session(&ctx, user.id).await?;
     done(&ctx, Some("password_changed"), "/profile");
@@ -177,22 +226,9 @@ pub async fn set_language(lang: String, back: Option<String>) -> Result<(), AppE
         ctx.secure_cookies,
     ));
     if let Some(user) = ssr::request_info()?.user {
-        set_user_lang(&ctx, user.id, parsed).await?;
+        sbor_domain::accounts::set_lang(&ctx.db, user.id, parsed).await?;
     }
     done(&ctx, None, &safe_next(back));
-    Ok(())
-}
-
-#[cfg(feature = "ssr")]
-async fn set_user_lang(ctx: &ServerCtx, user_id: i64, lang: sbor_domain::Lang) -> Result<(), AppError> {
-    let user = sbor_domain::accounts::get(&ctx.db, user_id).await?;
-    let input = sbor_domain::accounts::ProfileInput {
-        display_name: &user.display_name,
-        bio: &user.bio,
-        lang: lang.code(),
-        time_zone: &user.time_zone,
-    };
-    sbor_domain::accounts::update_profile(&ctx.db, user_id, input).await?;
     Ok(())
 }
 
@@ -224,6 +260,7 @@ pub async fn check_link(token: String, purpose: String) -> Result<bool, AppError
     use sbor_domain::accounts::TokenPurpose;
     let ctx = ssr::ctx()?;
     let purpose = match purpose.as_str() {
+        "confirm" => TokenPurpose::ConfirmEmail,
         "reset" => TokenPurpose::ResetPassword,
         "magic" => TokenPurpose::MagicLink,
         _ => return Err(AppError::NotFound),
@@ -298,7 +335,9 @@ pub async fn admin_outbox() -> Result<Vec<OutboxEntry>, AppError> {
             attempts: m.attempts,
             last_error: m.last_error,
             created_at: sbor_domain::clock::rfc3339(m.created_at),
-            body_text: m.body_text,
+            // Queued mails still carry live link secrets; an admin needs to see that a mail
+            // exists, not be able to use someone's reset link.
+            body_text: sbor_domain::outbox::redact_secrets(&m.body_text),
         })
         .collect())
 }

@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/password/forgot") view=auth::ForgotPasswordPage/>
                     <Route path=path!("/password/reset") view=auth::ResetPasswordPage/>
                     <Route path=path!("/check-email") view=auth::CheckEmailPage/>
+                    <Route path=path!("/auth/confirm") view=auth::ConfirmEmailPage/>
                     <Route path=path!("/profile") view=account::ProfilePage/>
                     <Route path=path!("/admin") view=admin::AdminPage/>
                     <Route path=path!("/admin/outbox") view=admin::OutboxPage/>

@@ -111,51 +111,37 @@ pub fn set_flash(ctx: &ServerCtx, code: &str) {
     set_cookie(cookie(FLASH_COOKIE, code, Some(60), ctx.secure_cookies));
 }
 
-/// Starts a session for `user` in this browser: a fresh random id (never the one the browser
-/// had before, so a planted cookie is useless) and the old session, if any, ended.
+/// Starts a session for `user` in this browser, ending the one it had (see
+/// `sessions::rotate`), and sets the cookie.
 pub async fn start_session(ctx: &ServerCtx, user_id: i64) -> Result<(), AppError> {
-    if let Ok(RequestInfo {
-        session_token: Some(old),
-        ..
-    }) = request_info()
-    {
-        sbor_domain::sessions::delete(&ctx.db, &old).await?;
-    }
-    let token = sbor_domain::sessions::create(&ctx.db, user_id).await?;
+    let old = request_info()?.session_token;
+    let token = sbor_domain::sessions::rotate(&ctx.db, old.as_deref(), user_id).await?;
     let max_age = sbor_domain::sessions::LIFETIME / sbor_domain::clock::SECOND;
     set_cookie(cookie(SESSION_COOKIE, &token, Some(max_age), ctx.secure_cookies));
     Ok(())
 }
 
-/// Counts a hit against a rate limit bucket keyed by the client's address and, when given, the
-/// email address the form is about.
-pub async fn rate_limit(ctx: &ServerCtx, action: &str, email: Option<&str>) -> Result<(), AppError> {
-    use sbor_domain::clock::{HOUR, MINUTE};
-    use sbor_domain::rate_limit::{Limit, hit};
-    let (per_email, per_ip) = match action {
-        "login" => (
-            Limit {
-                max: 10,
-                window: 15 * MINUTE,
-            },
-            Limit {
-                max: 50,
-                window: 15 * MINUTE,
-            },
-        ),
-        _ => (
-            Limit { max: 5, window: HOUR },
-            Limit {
-                max: 20,
-                window: HOUR,
-            },
-        ),
-    };
+/// Counts an attempt against the rate limits of `action` for this client (and `email`).
+pub async fn rate_limit(
+    ctx: &ServerCtx,
+    action: sbor_domain::rate_limit::Action,
+    email: Option<&str>,
+) -> Result<(), AppError> {
     let ip = request_info()?.client_ip;
-    hit(&ctx.db, &format!("{action}:ip:{ip}"), per_ip).await?;
-    if let Some(email) = email {
-        let email = email.trim().to_lowercase();
-        hit(&ctx.db, &format!("{action}:email:{email}"), per_email).await?;
+    Ok(sbor_domain::rate_limit::check(&ctx.db, action, &ip, email).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cookie;
+
+    #[test]
+    fn cookies_are_http_only_lax_and_secure_on_https() {
+        let c = cookie("sbor_session", "abc", Some(60), true);
+        assert_eq!(
+            c,
+            "sbor_session=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
+        );
+        assert!(!cookie("x", "y", None, false).contains("Secure"));
     }
-    Ok(())
 }

@@ -5,6 +5,7 @@
 //! whether an account exists: they answer the same and, where something must be said, say it
 //! by mail to the address's owner.
 
+use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -15,7 +16,7 @@ use crate::lang::Lang;
 use crate::mail_templates::{self, Template};
 use crate::outbox::{self, NewMail};
 use crate::password::{self, Password};
-use crate::{Db, sessions, tokens};
+use crate::{Db, tokens};
 
 /// The public site, for links in mails.
 #[derive(Clone, Debug)]
@@ -86,6 +87,15 @@ impl TokenPurpose {
         }
     }
 
+    /// Where the mailed link for a token of this purpose lands.
+    fn path(self, token: &str) -> String {
+        match self {
+            TokenPurpose::ConfirmEmail => format!("/auth/confirm?token={token}"),
+            TokenPurpose::ResetPassword => format!("/password/reset?token={token}"),
+            TokenPurpose::MagicLink => format!("/login/link?token={token}"),
+        }
+    }
+
     fn lifetime(self) -> i64 {
         match self {
             TokenPurpose::ConfirmEmail => 3 * DAY,
@@ -119,12 +129,13 @@ pub struct SignupInput<'a> {
 /// Creates an unconfirmed account and mails the confirmation link.
 ///
 /// If the address already has an account, nothing is created and the owner is told by mail
-/// instead; the caller sees the same `Ok(())` either way.
+/// instead (at most once an hour); the caller sees the same `Ok(())` either way.
 pub async fn sign_up(db: &Db, site: &Site, input: SignupInput<'_>) -> Result<()> {
     let email = Email::parse(input.email)?;
     let name = parse_name(input.display_name)?;
     let password = Password::parse(input.password, "password")?;
     let hash = password::hash(&password).await?;
+    let mut tx = db.write().begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO users (email, password_hash, display_name, lang, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING RETURNING id",
@@ -134,15 +145,21 @@ pub async fn sign_up(db: &Db, site: &Site, input: SignupInput<'_>) -> Result<()>
     .bind(&name)
     .bind(input.lang.code())
     .bind(clock::now())
-    .fetch_optional(db.write())
+    .fetch_optional(&mut *tx)
     .await?;
     match inserted {
         Some(row) => {
-            let user = get(db, row.try_get("id")?).await?;
-            send_token_mail(db, site, &user, TokenPurpose::ConfirmEmail).await
+            let user = User::from_row(&user_row(&mut tx, row.try_get("id")?).await?)?;
+            queue_token_mail(&mut tx, site, &user, TokenPurpose::ConfirmEmail, None).await?;
         }
         None => {
-            let user = find_by_email(db, &email).await?.ok_or(DomainError::NotFound)?;
+            let row = sqlx::query(&format!(
+                "SELECT {USER_COLUMNS_U} FROM users u WHERE u.email = $1"
+            ))
+            .bind(email.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            let user = User::from_row(&row)?;
             let key = format!("account-exists:{}:{}", user.id, clock::now() / HOUR);
             let mail = mail_templates::render(
                 user.lang,
@@ -152,13 +169,34 @@ pub async fn sign_up(db: &Db, site: &Site, input: SignupInput<'_>) -> Result<()>
                     reset_url: &site.link("/password/forgot"),
                 },
             );
-            outbox::enqueue(db, site, NewMail::new(key, "account_exists", &user.email, mail)).await
+            outbox::enqueue_in(
+                &mut tx,
+                site,
+                NewMail::new(key, "account_exists", &user.email, mail),
+            )
+            .await?;
         }
     }
+    tx.commit().await?;
+    Ok(())
 }
 
-/// Creates a one-time token for `user` and queues the mail that carries it.
-async fn send_token_mail(db: &Db, site: &Site, user: &User, purpose: TokenPurpose) -> Result<()> {
+async fn user_row(conn: &mut AnyConnection, id: i64) -> Result<AnyRow> {
+    Ok(
+        sqlx::query(&format!("SELECT {USER_COLUMNS_U} FROM users u WHERE u.id = $1"))
+            .bind(id)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Stores a new one-time token for `user_id` and returns the secret to put in a link.
+async fn issue_token(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    purpose: TokenPurpose,
+    lifetime: i64,
+) -> Result<String> {
     let token = tokens::generate();
     let now = clock::now();
     sqlx::query(
@@ -166,35 +204,58 @@ async fn send_token_mail(db: &Db, site: &Site, user: &User, purpose: TokenPurpos
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(tokens::hash(&token))
-    .bind(user.id)
+    .bind(user_id)
     .bind(purpose.code())
     .bind(now)
-    .bind(now + purpose.lifetime())
-    .execute(db.write())
+    .bind(now + lifetime)
+    .execute(conn)
     .await?;
+    Ok(token)
+}
+
+/// Issues a token for `user` and queues the mail that carries it. With `once_key`, a mail with
+/// that key already queued means nothing is issued or sent (throttles resends).
+async fn queue_token_mail(
+    conn: &mut AnyConnection,
+    site: &Site,
+    user: &User,
+    purpose: TokenPurpose,
+    once_key: Option<String>,
+) -> Result<()> {
+    if let Some(key) = &once_key
+        && outbox::key_exists(&mut *conn, key).await?
+    {
+        return Ok(());
+    }
+    let token = issue_token(&mut *conn, user.id, purpose, purpose.lifetime()).await?;
+    let name = &user.display_name;
     let template = match purpose {
         TokenPurpose::ConfirmEmail => Template::ConfirmEmail {
-            name: &user.display_name,
-            url: &site.link(&format!("/auth/confirm?token={token}")),
+            name,
+            url: &site.link(&purpose.path(&token)),
         },
         TokenPurpose::ResetPassword => Template::ResetPassword {
-            name: &user.display_name,
-            url: &site.link(&format!("/password/reset?token={token}")),
+            name,
+            url: &site.link(&purpose.path(&token)),
         },
         TokenPurpose::MagicLink => Template::MagicLink {
-            name: &user.display_name,
-            url: &site.link(&format!("/login/link?token={token}")),
+            name,
+            url: &site.link(&purpose.path(&token)),
         },
     };
     let mail = mail_templates::render(user.lang, &template);
     // The token is unique, so its hash is a natural idempotency key for this one mail.
-    let key = format!("{}:{}", purpose.code(), tokens::hash(&token));
-    outbox::enqueue(db, site, NewMail::new(key, purpose.code(), &user.email, mail)).await
+    let key = once_key.unwrap_or_else(|| format!("{}:{}", purpose.code(), tokens::hash(&token)));
+    outbox::enqueue_in(conn, site, NewMail::new(key, purpose.code(), &user.email, mail)).await
 }
 
-/// Marks a token used and returns its user, in one statement so that a token works once even
-/// when two requests race.
-async fn consume_token(db: &Db, token: &str, purpose: TokenPurpose) -> Result<User> {
+/// Marks a token used and confirms the address it was mailed to, in one transaction, and
+/// returns its user. The UPDATE … RETURNING makes a token work once even when requests race.
+///
+/// Pre-hijacking defence: if the account was not confirmed before, whoever chose its password
+/// never proved they own the address, so a login link or reset link (which do prove it) clears
+/// that password and any sessions instead of handing the account to a squatter.
+async fn consume_token(tx: &mut AnyConnection, token: &str, purpose: TokenPurpose) -> Result<i64> {
     let now = clock::now();
     let row = sqlx::query(
         "UPDATE user_tokens SET used_at = $1 \
@@ -204,16 +265,36 @@ async fn consume_token(db: &Db, token: &str, purpose: TokenPurpose) -> Result<Us
     .bind(now)
     .bind(tokens::hash(token))
     .bind(purpose.code())
-    .fetch_optional(db.write())
+    .fetch_optional(&mut *tx)
     .await?
     .ok_or(DomainError::Refused("token_invalid"))?;
     let user_id: i64 = row.try_get("user_id")?;
-    // Any mailed token proves the person reads this address.
-    sqlx::query("UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
-        .bind(now)
-        .bind(user_id)
-        .execute(db.write())
-        .await?;
+    let newly_confirmed =
+        sqlx::query("UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+    if newly_confirmed && purpose != TokenPurpose::ConfirmEmail {
+        sqlx::query("UPDATE users SET password_hash = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(user_id)
+}
+
+/// Uses up a mailed token in its own transaction.
+async fn consume(db: &Db, token: &str, purpose: TokenPurpose) -> Result<User> {
+    let mut tx = db.write().begin().await?;
+    let user_id = consume_token(&mut tx, token, purpose).await?;
+    tx.commit().await?;
     get(db, user_id).await
 }
 
@@ -233,11 +314,12 @@ pub async fn token_is_valid(db: &Db, token: &str, purpose: TokenPurpose) -> Resu
 }
 
 pub async fn confirm_email(db: &Db, token: &str) -> Result<User> {
-    consume_token(db, token, TokenPurpose::ConfirmEmail).await
+    consume(db, token, TokenPurpose::ConfirmEmail).await
 }
 
 /// Checks a password login. Unknown address and wrong password are the same error and take
-/// the same time. An unconfirmed account with the right password gets a new confirmation mail.
+/// the same time. An unconfirmed account with the right password gets a new confirmation mail
+/// (at most one an hour).
 pub async fn log_in(db: &Db, site: &Site, email: &str, password: &str) -> Result<User> {
     let refused = DomainError::Refused("invalid_credentials");
     let Ok(email) = Email::parse(email) else {
@@ -260,7 +342,9 @@ pub async fn log_in(db: &Db, site: &Site, email: &str, password: &str) -> Result
     }
     let user = get(db, id.ok_or(DomainError::NotFound)?).await?;
     if !user.email_confirmed {
-        send_token_mail(db, site, &user, TokenPurpose::ConfirmEmail).await?;
+        let key = format!("confirm-resend:{}:{}", user.id, clock::now() / HOUR);
+        let mut conn = db.write().acquire().await?;
+        queue_token_mail(&mut conn, site, &user, TokenPurpose::ConfirmEmail, Some(key)).await?;
         return Err(DomainError::Refused("email_unconfirmed"));
     }
     Ok(user)
@@ -270,27 +354,35 @@ pub async fn log_in(db: &Db, site: &Site, email: &str, password: &str) -> Result
 pub async fn request_link(db: &Db, site: &Site, email: &str, purpose: TokenPurpose) -> Result<()> {
     let email = Email::parse(email)?;
     if let Some(user) = find_by_email(db, &email).await? {
-        send_token_mail(db, site, &user, purpose).await?;
+        let mut tx = db.write().begin().await?;
+        queue_token_mail(&mut tx, site, &user, purpose, None).await?;
+        tx.commit().await?;
     }
     Ok(())
 }
 
-/// Sets a new password from a reset link and ends every session of the account.
+/// Sets a new password from a reset link. In one transaction: the token is used up, the
+/// password replaced, every session ended and every other unused link of the account revoked.
 pub async fn reset_password(db: &Db, token: &str, new_password: &str) -> Result<User> {
     let password = Password::parse(new_password, "password")?;
+    // Checked before the (deliberately slow) hashing, so bogus tokens cost nothing.
+    if !token_is_valid(db, token, TokenPurpose::ResetPassword).await? {
+        return Err(DomainError::Refused("token_invalid"));
+    }
     let hash = password::hash(&password).await?;
-    let user = consume_token(db, token, TokenPurpose::ResetPassword).await?;
-    set_password_hash(db, user.id, &hash).await?;
-    sessions::delete_all_for_user(db, user.id).await?;
-    Ok(user)
+    let mut tx = db.write().begin().await?;
+    let user_id = consume_token(&mut tx, token, TokenPurpose::ResetPassword).await?;
+    replace_password(&mut tx, user_id, &hash).await?;
+    tx.commit().await?;
+    get(db, user_id).await
 }
 
 pub async fn log_in_with_link(db: &Db, token: &str) -> Result<User> {
-    consume_token(db, token, TokenPurpose::MagicLink).await
+    consume(db, token, TokenPurpose::MagicLink).await
 }
 
-/// Changes the password of a logged-in user after checking the current one, and ends every
-/// session (the caller starts a fresh one for the current browser).
+/// Changes the password of a logged-in user after checking the current one, ends every session
+/// and revokes unused links (the caller starts a fresh session for the current browser).
 pub async fn change_password(db: &Db, user_id: i64, current: &str, new: &str) -> Result<()> {
     let new = Password::parse(new, "new_password")?;
     let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
@@ -298,20 +390,38 @@ pub async fn change_password(db: &Db, user_id: i64, current: &str, new: &str) ->
         .fetch_one(db.read())
         .await?;
     let stored: Option<String> = row.try_get("password_hash")?;
-    let had_password = stored.is_some();
     // An account created by the CLI or used only with login links has no password yet.
-    if had_password && !password::verify(current, stored).await {
+    if stored.is_some() && !password::verify(current, stored).await {
         return Err(DomainError::invalid("current_password", "wrong_password"));
     }
     let hash = password::hash(&new).await?;
-    set_password_hash(db, user_id, &hash).await?;
-    sessions::delete_all_for_user(db, user_id).await?;
+    let mut tx = db.write().begin().await?;
+    replace_password(&mut tx, user_id, &hash).await?;
+    tx.commit().await?;
     Ok(())
 }
 
-async fn set_password_hash(db: &Db, user_id: i64, hash: &str) -> Result<()> {
+async fn replace_password(tx: &mut AnyConnection, user_id: i64, hash: &str) -> Result<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM user_tokens WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Sets only the interface language (the language switcher), leaving the rest of the profile.
+pub async fn set_lang(db: &Db, user_id: i64, lang: Lang) -> Result<()> {
+    sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+        .bind(lang.code())
         .bind(user_id)
         .execute(db.write())
         .await?;
@@ -386,33 +496,31 @@ pub async fn count(db: &Db) -> Result<i64> {
 
 /// Makes `email` a site admin, creating a confirmed account without a password if needed.
 /// Returns the user and a one-time login link valid for a day, so that no password ever
-/// passes through a command line.
+/// passes through a command line. An existing unconfirmed account loses its password: whoever
+/// set it never proved they own the address.
 pub async fn create_admin(db: &Db, site: &Site, email: &str, name: Option<&str>) -> Result<(User, String)> {
     let email = Email::parse(email)?;
     let default_name = email.as_str().split('@').next().unwrap_or("admin").to_owned();
     let name = parse_name(name.unwrap_or(&default_name))?;
     let now = clock::now();
-    sqlx::query(
+    let mut tx = db.write().begin().await?;
+    let row = sqlx::query(
         "INSERT INTO users (email, display_name, is_admin, email_confirmed_at, created_at) \
-         VALUES ($1, $2, 1, $3, $3) ON CONFLICT (email) DO UPDATE SET is_admin = 1",
+         VALUES ($1, $2, 1, $3, $3) ON CONFLICT (email) DO UPDATE SET is_admin = 1, \
+           password_hash = CASE WHEN users.email_confirmed_at IS NULL THEN NULL ELSE users.password_hash END, \
+           email_confirmed_at = COALESCE(users.email_confirmed_at, $3) \
+         RETURNING id",
     )
     .bind(email.as_str())
     .bind(name)
     .bind(now)
-    .execute(db.write())
+    .fetch_one(&mut *tx)
     .await?;
-    let user = find_by_email(db, &email).await?.ok_or(DomainError::NotFound)?;
-    let token = tokens::generate();
-    sqlx::query(
-        "INSERT INTO user_tokens (token_hash, user_id, purpose, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(tokens::hash(&token))
-    .bind(user.id)
-    .bind(TokenPurpose::MagicLink.code())
-    .bind(now)
-    .bind(now + DAY)
-    .execute(db.write())
-    .await?;
-    Ok((user, site.link(&format!("/login/link?token={token}"))))
+    let user_id: i64 = row.try_get("id")?;
+    let token = issue_token(&mut tx, user_id, TokenPurpose::MagicLink, DAY).await?;
+    tx.commit().await?;
+    Ok((
+        get(db, user_id).await?,
+        site.link(&TokenPurpose::MagicLink.path(&token)),
+    ))
 }

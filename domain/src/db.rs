@@ -112,9 +112,16 @@ impl Db {
         &self.write
     }
 
-    /// `SELECT 1` through both pools: what `/readyz` asks.
+    /// `SELECT 1` through both pools: what `/readyz` asks. A stuck SQLite writer (its one
+    /// connection busy past the timeout) makes this fail too.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
+        tokio::time::timeout(
+            Duration::from_secs(2),
+            sqlx::query("SELECT 1").execute(&self.write),
+        )
+        .await
+        .map_err(|_| DomainError::Internal("the write connection is busy".into()))??;
         Ok(())
     }
 

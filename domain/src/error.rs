@@ -33,9 +33,4 @@ impl DomainError {
     pub fn invalid(field: &'static str, code: &'static str) -> Self {
         DomainError::Invalid { field, code }
     }
-
-    /// True when the database refused a row because of a unique constraint.
-    pub fn is_unique_violation(&self) -> bool {
-        matches!(self, DomainError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
-    }
 }

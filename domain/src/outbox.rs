@@ -11,8 +11,8 @@
 //! A `sending` row whose lease (`locked_until`) ran out belongs to a worker that died, and is
 //! claimed again.
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use crate::accounts::Site;
 use crate::clock::{self, HOUR, MINUTE, Micros, SECOND};
@@ -58,6 +58,13 @@ pub fn backoff(attempts: i64) -> Micros {
 
 /// Queues a mail; returns without error when its key is already queued or sent.
 pub async fn enqueue(db: &Db, site: &Site, mail: NewMail) -> Result<()> {
+    let mut conn = db.write().acquire().await?;
+    enqueue_in(&mut conn, site, mail).await
+}
+
+/// [`enqueue`] inside the caller's transaction, so the mail exists exactly when the change
+/// that caused it does.
+pub async fn enqueue_in(conn: &mut AnyConnection, site: &Site, mail: NewMail) -> Result<()> {
     let now = clock::now();
     let message_id = format!("<{}@{}>", &tokens::generate()[..24], site.host());
     sqlx::query(
@@ -73,9 +80,17 @@ pub async fn enqueue(db: &Db, site: &Site, mail: NewMail) -> Result<()> {
     .bind(mail.mail.html)
     .bind(message_id)
     .bind(now)
-    .execute(db.write())
+    .execute(conn)
     .await?;
     Ok(())
+}
+
+pub async fn key_exists(conn: &mut AnyConnection, key: &str) -> Result<bool> {
+    let row = sqlx::query("SELECT 1 AS ok FROM outbox WHERE idempotency_key = $1")
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
 }
 
 #[derive(Clone, Debug)]
@@ -93,10 +108,12 @@ pub struct OutboxMail {
     pub last_error: Option<String>,
     pub created_at: Micros,
     pub sent_at: Option<Micros>,
+    /// The lease of the worker that claimed it; outcomes are recorded only under this lease.
+    pub locked_until: Option<Micros>,
 }
 
 const COLUMNS: &str = "id, kind, recipient, subject, body_text, body_html, message_id, status, \
-                       attempts, next_attempt_at, last_error, created_at, sent_at";
+                       attempts, next_attempt_at, last_error, created_at, sent_at, locked_until";
 
 impl OutboxMail {
     fn from_row(r: &AnyRow) -> Result<OutboxMail> {
@@ -114,6 +131,7 @@ impl OutboxMail {
             last_error: r.try_get("last_error")?,
             created_at: r.try_get("created_at")?,
             sent_at: r.try_get("sent_at")?,
+            locked_until: r.try_get("locked_until")?,
         })
     }
 }
@@ -144,37 +162,87 @@ pub async fn claim_due(db: &Db, limit: i64) -> Result<Vec<OutboxMail>> {
     rows.iter().map(OutboxMail::from_row).collect()
 }
 
-pub async fn mark_sent(db: &Db, id: i64) -> Result<()> {
-    sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = NULL WHERE id = $2")
-        .bind(clock::now())
-        .bind(id)
-        .execute(db.write())
-        .await?;
-    Ok(())
+/// Records delivery. The stored bodies lose their one-time link secrets: once the mail is
+/// out, the database (and its backups, and the admin's outbox page) need not hold them.
+///
+/// Every `mark_*` applies only while the row is still `sending` under the caller's lease: a
+/// worker that overran its lease (and whose row another worker took over) changes nothing.
+pub async fn mark_sent(db: &Db, mail: &OutboxMail) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = NULL, \
+         body_text = $2, body_html = $3 WHERE id = $4 AND status = 'sending' AND locked_until = $5",
+    )
+    .bind(clock::now())
+    .bind(redact_secrets(&mail.body_text))
+    .bind(redact_secrets(&mail.body_html))
+    .bind(mail.id)
+    .bind(mail.locked_until)
+    .execute(db.write())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Records a temporary failure: back to the queue after [`backoff`], or `failed` once
 /// [`MAX_ATTEMPTS`] are used.
-pub async fn mark_temporary_failure(db: &Db, mail: &OutboxMail, error: &str) -> Result<()> {
+pub async fn mark_temporary_failure(db: &Db, mail: &OutboxMail, error: &str) -> Result<bool> {
     if mail.attempts >= MAX_ATTEMPTS {
-        return mark_failed(db, mail.id, error).await;
+        return mark_failed(db, mail, error).await;
     }
-    sqlx::query("UPDATE outbox SET status = 'queued', next_attempt_at = $1, locked_until = NULL, last_error = $2 WHERE id = $3")
-        .bind(clock::now() + backoff(mail.attempts))
-        .bind(truncate(error))
-        .bind(mail.id)
-        .execute(db.write())
-        .await?;
-    Ok(())
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'queued', next_attempt_at = $1, locked_until = NULL, last_error = $2 \
+         WHERE id = $3 AND status = 'sending' AND locked_until = $4",
+    )
+    .bind(clock::now() + backoff(mail.attempts))
+    .bind(truncate(error))
+    .bind(mail.id)
+    .bind(mail.locked_until)
+    .execute(db.write())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
-pub async fn mark_failed(db: &Db, id: i64, error: &str) -> Result<()> {
-    sqlx::query("UPDATE outbox SET status = 'failed', locked_until = NULL, last_error = $1 WHERE id = $2")
-        .bind(truncate(error))
-        .bind(id)
+pub async fn mark_failed(db: &Db, mail: &OutboxMail, error: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET status = 'failed', locked_until = NULL, last_error = $1, body_text = $2, body_html = $3 \
+         WHERE id = $4 AND status = 'sending' AND locked_until = $5",
+    )
+    .bind(truncate(error))
+    .bind(redact_secrets(&mail.body_text))
+    .bind(redact_secrets(&mail.body_html))
+    .bind(mail.id)
+    .bind(mail.locked_until)
+    .execute(db.write())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Replaces the value of every `token=` URL parameter with `[redacted]`.
+pub fn redact_secrets(text: &str) -> String {
+    const MARK: &str = "token=";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(MARK) {
+        out.push_str(&rest[..pos + MARK.len()]);
+        rest = &rest[pos + MARK.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(rest.len());
+        if end > 0 {
+            out.push_str("[redacted]");
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Deletes sent and failed mails older than `age`; the outbox is a queue, not an archive.
+pub async fn purge_older_than(db: &Db, age: Micros) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at < $1")
+        .bind(clock::now() - age)
         .execute(db.write())
         .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }
 
 fn truncate(error: &str) -> String {
@@ -216,6 +284,29 @@ mod tests {
             prop_assert!(backoff(a) >= 30 * SECOND);
             prop_assert!(backoff(a) <= HOUR);
             prop_assert!(backoff(a + 1) >= backoff(a));
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(
+            redact_secrets("go: https://x/a?token=abc-DEF_123 now, or https://x/b?token=Q&x=1"),
+            "go: https://x/a?token=[redacted] now, or https://x/b?token=[redacted]&x=1"
+        );
+        assert_eq!(
+            redact_secrets("no secrets; token= alone"),
+            "no secrets; token= alone"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn redaction_removes_every_token(prefix in "[a-z ]{0,20}", token in "[A-Za-z0-9_-]{1,43}", suffix in "[ .]{0,5}") {
+            let text = format!("{prefix}https://s/x?token={token}{suffix}");
+            let red = redact_secrets(&text);
+            let secret = format!("token={token}");
+            prop_assert!(!red.contains(&secret));
+            prop_assert!(red.starts_with(&prefix));
         }
     }
 

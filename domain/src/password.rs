@@ -42,8 +42,16 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// At most this many hashes run at once: each takes 19 MiB and a core for ~50 ms, so a burst
+/// of logins queues here instead of exhausting memory and the blocking thread pool.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 pub async fn hash(password: &Password) -> Result<String, DomainError> {
     let pw = password.0.clone();
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         argon2()
@@ -63,6 +71,9 @@ const DUMMY_HASH: &str =
 /// Verifies `password` against `stored`; with `None` it burns the same time and returns false.
 pub async fn verify(password: &str, stored: Option<String>) -> bool {
     let pw = password.to_owned();
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         let real = stored.is_some();
         let hash_str = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());

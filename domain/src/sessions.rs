@@ -1,8 +1,6 @@
 //! Login sessions, stored in the database so that any instance behind a load balancer can
 //! serve any request.
 
-use sqlx::Row;
-
 use crate::accounts::User;
 use crate::clock::{self, DAY};
 use crate::{Db, Result, tokens};
@@ -55,18 +53,23 @@ pub async fn delete_all_for_user(db: &Db, user_id: i64) -> Result<u64> {
     Ok(done.rows_affected())
 }
 
-pub async fn count_for_user(db: &Db, user_id: i64) -> Result<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE user_id = $1 AND expires_at > $2")
-        .bind(user_id)
-        .bind(clock::now())
-        .fetch_one(db.read())
-        .await?;
-    Ok(row.try_get("n")?)
+/// Ends the browser's current session (if any) and starts a new one: a fresh random id at
+/// every login, so a session id planted in the browser before login is worth nothing.
+pub async fn rotate(db: &Db, old_token: Option<&str>, user_id: i64) -> Result<String> {
+    if let Some(old) = old_token {
+        delete(db, old).await?;
+    }
+    create(db, user_id).await
 }
 
-/// Removes expired sessions and used or expired one-time tokens; run now and then by a worker.
+/// Removes expired sessions, expired one-time tokens and stale rate-limit windows; run now and
+/// then by the maintenance task.
 pub async fn purge_expired(db: &Db) -> Result<u64> {
     let now = clock::now();
+    let c = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+        .bind(now - crate::rate_limit::LONGEST_WINDOW)
+        .execute(db.write())
+        .await?;
     let a = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
         .execute(db.write())
@@ -75,5 +78,5 @@ pub async fn purge_expired(db: &Db) -> Result<u64> {
         .bind(now)
         .execute(db.write())
         .await?;
-    Ok(a.rows_affected() + b.rows_affected())
+    Ok(a.rows_affected() + b.rows_affected() + c.rows_affected())
 }

@@ -16,6 +16,7 @@ use sbor_domain::Db;
 use sbor_domain::accounts::Site;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
 
 use crate::config::Config;
@@ -40,14 +41,7 @@ impl Application {
         db.migrate().await?;
         let listener = TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
-        let base_url = config.base_url.clone().unwrap_or_else(|| {
-            let host = if addr.ip().is_unspecified() {
-                "127.0.0.1".to_string()
-            } else {
-                addr.ip().to_string()
-            };
-            format!("http://{host}:{}", addr.port())
-        });
+        let base_url = config.public_url(addr);
         let parsed = url::Url::parse(&base_url)?;
         let csrf = Arc::new(CsrfConfig {
             origin: parsed.origin().ascii_serialization(),
@@ -101,10 +95,6 @@ impl Application {
                     move || provide_context(ctx_for_pages.clone()),
                     move || shell(options.clone()),
                 )
-                .route(
-                    "/auth/confirm",
-                    get(routes::confirm_email).with_state(route_state.clone()),
-                )
                 .fallback(leptos_axum::file_and_error_handler_with_context(
                     move || provide_context(ctx_for_fallback.clone()),
                     shell,
@@ -131,7 +121,9 @@ impl Application {
             )
             .merge(pages)
             .layer(from_fn_with_state(metrics, middleware::track))
-            .layer(from_fn_with_state(csrf, middleware::csrf));
+            .layer(from_fn_with_state(csrf, middleware::csrf))
+            .layer(from_fn(middleware::security_headers))
+            .layer(CatchPanicLayer::custom(middleware::panic_response));
 
         Ok(Application {
             listener,
@@ -161,7 +153,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx)));
+        let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx.clone())));
+        let maintenance = tokio::spawn(crate::maintenance::run(self.db.clone(), stop_rx));
         tracing::info!(url = %self.base_url, "Sbor is listening");
         axum::serve(
             self.listener,
@@ -173,6 +166,7 @@ impl Application {
         if let Some(w) = worker {
             let _ = w.await;
         }
+        let _ = maintenance.await;
         self.db.close().await;
         tracing::info!("Sbor stopped");
         Ok(())

@@ -115,11 +115,19 @@ async fn backup(db: &Db, config: &Config, out: &std::path::Path) -> anyhow::Resu
                 .await?;
         }
         Backend::Postgres => {
-            let status = tokio::process::Command::new("pg_dump")
+            // The password goes through the environment, not the command line that `ps` shows.
+            let mut url = url::Url::parse(config.database_url.expose())?;
+            let password = url.password().map(str::to_owned);
+            let _ = url.set_password(None);
+            let mut cmd = tokio::process::Command::new("pg_dump");
+            if let Some(p) = password {
+                cmd.env("PGPASSWORD", p);
+            }
+            let status = cmd
                 .arg("--format=custom")
                 .arg("--file")
                 .arg(out)
-                .arg(config.database_url.expose())
+                .arg(url.as_str())
                 .status()
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot run pg_dump: {e}"))?;

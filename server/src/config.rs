@@ -42,7 +42,8 @@ pub struct Config {
     /// `smtp://user:pass@host:port` or `smtps://…`; None = write mails as files.
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
-    /// Signs tokens that leave the database (check-in codes, unsubscribe links).
+    /// For signing tokens that leave the database (ticket check-in codes, unsubscribe links);
+    /// account links are random secrets stored hashed and need no key.
     pub secret_key: Secret,
     pub data_dir: PathBuf,
     /// Where the built site (`pkg/sbor.js`, `.wasm`, `.css`) lives.
@@ -130,6 +131,9 @@ impl Config {
                 if !matches!(parsed.scheme(), "smtp" | "smtps") {
                     return Err(err("SMTP_URL", "scheme must be smtp or smtps"));
                 }
+                // Let lettre read it now, so a bad `tls=` or port fails at start, not at the first mail.
+                lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&u)
+                    .map_err(|_| err("SMTP_URL", "lettre cannot use it (check scheme, port and ?tls=)"))?;
                 Some(Secret::new(u))
             }
             None => None,
@@ -172,6 +176,20 @@ impl Config {
             log_format,
             trust_proxy: flag("TRUST_PROXY", false)?,
             run_workers: flag("RUN_WORKERS", true)?,
+        })
+    }
+}
+
+impl Config {
+    /// BASE_URL, or the address the server is bound to (`0.0.0.0` shown as `127.0.0.1`).
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        self.base_url.clone().unwrap_or_else(|| {
+            let host = if bound.ip().is_unspecified() {
+                "127.0.0.1".to_string()
+            } else {
+                bound.ip().to_string()
+            };
+            format!("http://{host}:{}", bound.port())
         })
     }
 }
@@ -231,6 +249,7 @@ mod tests {
             ("BIND", "nope"),
             ("BASE_URL", "ftp://x"),
             ("SMTP_URL", "http://x"),
+            ("SMTP_URL", "smtp://u:hunter2@h:25?tls=bogus"),
             ("DATABASE_URL", "mysql://x"),
             ("SECRET_KEY", "short"),
             ("LOG_FORMAT", "xml"),
@@ -239,6 +258,10 @@ mod tests {
             let e = Config::from_vars(&vars(&[(k, v)])).unwrap_err();
             assert_eq!(e.var, k);
             assert!(e.to_string().contains(k));
+            assert!(
+                !e.to_string().contains("hunter2"),
+                "no credentials in the message"
+            );
         }
     }
 

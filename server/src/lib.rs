@@ -6,6 +6,7 @@ pub mod application;
 pub mod cli;
 pub mod config;
 pub mod mailer;
+pub mod maintenance;
 pub mod metrics;
 pub mod middleware;
 pub mod routes;

@@ -9,14 +9,18 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sbor_domain::Db;
 use sbor_domain::outbox::{self, OutboxMail};
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use crate::metrics::Metrics;
 
-/// How many mails one worker has in flight at once (SMTP connections are pooled and reused).
+/// How many mails one worker claims and has in flight at once (SMTP connections are pooled and
+/// reused). A worker claims no more than it sends at once, so no claimed row waits in this
+/// worker while its lease runs out.
 const CONCURRENCY: usize = 8;
-const BATCH: i64 = 32;
+/// One delivery may take at most this long, well under the outbox lease, so a row is never
+/// sent by a worker that no longer owns it.
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// Idle poll interval, for mails whose retry time comes due while nobody enqueues anything.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -76,20 +80,14 @@ impl Worker {
     /// graceful stop leaves no row in `sending`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(transport = %self.transport.describe(), "mail worker started");
-        let limit = Arc::new(Semaphore::new(CONCURRENCY));
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            match outbox::claim_due(&self.db, BATCH).await {
+            match outbox::claim_due(&self.db, CONCURRENCY as i64).await {
                 Ok(batch) if !batch.is_empty() => {
                     let mut tasks = JoinSet::new();
                     for mail in batch {
-                        let permit = limit
-                            .clone()
-                            .acquire_owned()
-                            .await
-                            .expect("semaphore is never closed");
                         let (db, transport, from, metrics) = (
                             self.db.clone(),
                             self.transport.clone(),
@@ -98,7 +96,6 @@ impl Worker {
                         );
                         tasks.spawn(async move {
                             deliver(&db, &transport, &from, &metrics, mail).await;
-                            drop(permit);
                         });
                     }
                     while tasks.join_next().await.is_some() {}
@@ -124,11 +121,17 @@ impl Worker {
 }
 
 async fn deliver(db: &Db, transport: &Transport, from: &Mailbox, metrics: &Metrics, mail: OutboxMail) {
-    let result = send(transport, from, &mail).await;
+    let result = match tokio::time::timeout(SEND_TIMEOUT, send(transport, from, &mail)).await {
+        Ok(r) => r,
+        Err(_) => Err(SendError::Temporary(format!(
+            "no answer within {} s",
+            SEND_TIMEOUT.as_secs()
+        ))),
+    };
     let recorded = match &result {
         Ok(()) => {
             metrics.observe_mail("sent");
-            outbox::mark_sent(db, mail.id).await
+            outbox::mark_sent(db, &mail).await
         }
         Err(SendError::Temporary(e)) => {
             metrics.observe_mail("retry");
@@ -138,12 +141,14 @@ async fn deliver(db: &Db, transport: &Transport, from: &Mailbox, metrics: &Metri
         Err(SendError::Permanent(e)) => {
             metrics.observe_mail("failed");
             tracing::warn!(mail_id = mail.id, error = %e, "permanent mail failure");
-            outbox::mark_failed(db, mail.id, e).await
+            outbox::mark_failed(db, &mail, e).await
         }
     };
-    if let Err(e) = recorded {
+    match recorded {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(mail_id = mail.id, "lease lost before the outcome was recorded"),
         // The row keeps its lease and is retried after it runs out.
-        tracing::error!(mail_id = mail.id, error = %e, "recording the mail outcome failed");
+        Err(e) => tracing::error!(mail_id = mail.id, error = %e, "recording the mail outcome failed"),
     }
 }
 

@@ -16,8 +16,8 @@ async fn main() {
     };
     telemetry::init(config.log_format);
     if let Err(e) = cli::run(cli, config).await {
+        // Through the log (stderr), in the configured format; one line.
         tracing::error!(error = %format!("{e:#}"), "sbor failed");
-        eprintln!("error: {e:#}");
         std::process::exit(1);
     }
 }

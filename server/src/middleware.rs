@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sbor_app::error::AppError;
@@ -93,6 +93,43 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// Headers every response carries: no framing (a framed login-link page could log a victim
+/// into an attacker's account with a click), no MIME sniffing, and no full URLs (which can
+/// hold one-time tokens) in the Referer sent to other sites. `same-origin`, not `no-referrer`:
+/// the latter makes browsers send `Origin: null` on our own form posts.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    for (name, value) in [
+        ("x-frame-options", "DENY"),
+        ("content-security-policy", "frame-ancestors 'none'"),
+        ("referrer-policy", "same-origin"),
+        ("x-content-type-options", "nosniff"),
+    ] {
+        headers
+            .entry(HeaderName::from_static(name))
+            .or_insert(HeaderValue::from_static(value));
+    }
+    res
+}
+
+/// A panic in a handler becomes an opaque 500 page; the panic message goes to the log only.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("non-string panic");
+    tracing::error!(panic = detail, "request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!doctype html><title>500</title><h1>Something went wrong</h1><p>Please try again in a moment.</p>\
+         <h1 lang=\"ru\">Что-то пошло не так</h1><p lang=\"ru\">Попробуйте ещё раз чуть позже.</p>",
+    )
+        .into_response()
+}
+
 #[derive(Clone)]
 pub struct SessionState {
     pub ctx: ServerCtx,
@@ -152,11 +189,14 @@ pub async fn session(State(state): State<SessionState>, mut req: Request, next: 
 }
 
 fn client_ip(req: &Request, trust_proxy: bool) -> String {
+    // The rightmost entry is the one our load balancer appended; entries to its left are
+    // whatever the client chose to send.
     let forwarded = req
         .headers()
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next());
+        .and_then(|v| v.rsplit(',').next())
+        .filter(|v| !v.trim().is_empty());
     if trust_proxy && let Some(ip) = forwarded {
         return ip.trim().to_owned();
     }

@@ -1,12 +1,11 @@
-//! Plain HTTP routes beside the Leptos pages: probes, metrics and mailed links.
+//! Plain HTTP routes beside the Leptos pages: probes and metrics.
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use sbor_app::ssr::{FLASH_COOKIE, ServerCtx, cookie};
-use serde::Deserialize;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sbor_app::ssr::ServerCtx;
 
 use crate::metrics::Metrics;
 
@@ -39,35 +38,4 @@ pub async fn metrics(State(s): State<RouteState>) -> Response {
         s.metrics.render(pending),
     )
         .into_response()
-}
-
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
-}
-
-/// The link in the confirmation mail: confirms the address, then sends the person to log in
-/// with a message saying so (or saying the link is no good).
-pub async fn confirm_email(State(s): State<RouteState>, Query(q): Query<TokenQuery>) -> Response {
-    let flash = match sbor_domain::accounts::confirm_email(&s.ctx.db, q.token.as_deref().unwrap_or("")).await
-    {
-        Ok(user) => {
-            tracing::info!(user_id = user.id, "email confirmed");
-            "email_confirmed"
-        }
-        Err(sbor_domain::DomainError::Refused(_)) => "link_invalid",
-        Err(e) => {
-            tracing::error!(error = %e, "email confirmation failed");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong. / Что-то пошло не так.",
-            )
-                .into_response();
-        }
-    };
-    let mut res = Redirect::to("/login").into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie(FLASH_COOKIE, flash, Some(60), s.ctx.secure_cookies)) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    res
 }

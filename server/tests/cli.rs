@@ -9,7 +9,8 @@ use sbor_tests::{Backend, TestDatabase, on_both_backends};
 
 on_both_backends!(
     admin_create_migrate_seed_and_backup,
-    serves_and_stops_gracefully_on_sigterm
+    serves_and_stops_gracefully_on_sigterm,
+    logs_hold_no_secrets
 );
 
 fn sbor(database: &TestDatabase, args: &[&str]) -> Output {
@@ -186,4 +187,121 @@ async fn serves_and_stops_gracefully_on_sigterm(backend: Backend) {
             && logs.contains("mail worker stopped")
             && logs.contains("Sbor stopped")
     );
+}
+
+/// Runs the account flows against the binary with debug logging and checks that no password,
+/// mailed token or database credential reaches the log.
+async fn logs_hold_no_secrets(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let data = database.dir().join("data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sbor"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &database.url)
+        .env("DATA_DIR", &data)
+        .env("BIND", "127.0.0.1:0")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("Sbor is running at ")
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |endpoint: &str, form: Vec<(&str, &str)>| {
+        client
+            .post(format!("{url}/api/{endpoint}"))
+            .header("Origin", &url)
+            .header("Referer", format!("{url}/"))
+            .header("Accept", "text/html")
+            .form(&form)
+            .send()
+    };
+    let password = "Pa55word-that-must-not-leak";
+    post(
+        "signup",
+        vec![
+            ("email", "log@example.org"),
+            ("password", password),
+            ("display_name", "Log"),
+        ],
+    )
+    .await
+    .unwrap();
+    post(
+        "login",
+        vec![("email", "log@example.org"), ("password", password)],
+    )
+    .await
+    .unwrap();
+    post("forgot_password", vec![("email", "log@example.org")])
+        .await
+        .unwrap();
+    post("request_login_link", vec![("email", "log@example.org")])
+        .await
+        .unwrap();
+
+    // Wait for the four mails, then use the login link.
+    let outbox = data.join("outbox");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let tokens = loop {
+        let mut tokens = Vec::new();
+        for entry in std::fs::read_dir(&outbox).into_iter().flatten().flatten() {
+            let raw = std::fs::read_to_string(entry.path())
+                .unwrap_or_default()
+                .replace("=\r\n", "")
+                .replace("=3D", "=");
+            for part in raw.split("token=").skip(1) {
+                let t: String = part
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect();
+                if t.len() >= 40 && !tokens.contains(&t) {
+                    // Login links first: that is the one the test uses.
+                    if raw.contains(&format!("/login/link?token={t}")) {
+                        tokens.insert(0, t);
+                    } else {
+                        tokens.push(t);
+                    }
+                }
+            }
+        }
+        // Confirmation (at sign-up and again at the unconfirmed login), reset and login link.
+        if tokens.len() >= 4 {
+            break tokens;
+        }
+        assert!(Instant::now() < deadline, "mails did not arrive: {tokens:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    client
+        .get(format!("{url}/login/link?token={}", tokens[0]))
+        .send()
+        .await
+        .unwrap();
+    post("login_with_link", vec![("token", &tokens[0])])
+        .await
+        .unwrap();
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(logs.contains("logged in"), "debug logs were captured: {logs}");
+    assert!(!logs.contains(password), "password in the log");
+    for t in &tokens {
+        assert!(!logs.contains(t.as_str()), "a mailed token is in the log");
+    }
+    assert!(!logs.contains("token="), "a URL with a token is in the log");
 }

@@ -335,9 +335,12 @@ async function jsFlows(context, consoleErrors) {
     }
   });
 
-  await a.step('confirm link redirects to /login with a flash', async () => {
+  await a.step('confirm link opens a page whose button confirms and goes to /login with a flash', async () => {
     await open(page, `${link.pathname}${link.search}`);
-    assert(pathOf(page) === '/login', `landed on ${page.url()}`);
+    assert(pathOf(page) === '/auth/confirm', `landed on ${page.url()}`);
+    const arrived = armed(page.waitForURL((u) => u.pathname === '/login'));
+    await page.click('main button[type=submit]');
+    await arrived;
     const flash = page.locator('div.flash');
     await flash.waitFor({ state: 'visible' });
     const text = (await flash.textContent())?.trim();

@@ -68,6 +68,15 @@ impl TestDatabase {
         }
     }
 
+    /// Another handle on the same database that does not drop it.
+    pub fn shared(&self) -> TestDatabase {
+        TestDatabase {
+            url: self.url.clone(),
+            pg_name: None,
+            _dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
     pub fn dir(&self) -> &std::path::Path {
         self._dir.path()
     }
@@ -137,6 +146,14 @@ impl TestApp {
         let smtp = TestSmtp::start().await;
         let url = smtp.url();
         TestApp::spawn_with(backend, smtp, &[("SMTP_URL", url.as_str())]).await
+    }
+
+    /// A second server on this one's database and SMTP server, as behind a load balancer.
+    pub async fn sibling(&self) -> TestApp {
+        let database = self.database.shared();
+        let smtp = self.smtp.clone();
+        let url = smtp.url();
+        TestApp::start_on(database, smtp, &[("SMTP_URL", url.as_str())]).await
     }
 
     pub async fn spawn_with(backend: Backend, smtp: TestSmtp, extra: &[(&str, &str)]) -> TestApp {
@@ -212,6 +229,16 @@ impl TestApp {
         submit_with(&self.client, &self.base_url, from, endpoint, fields).await
     }
 
+    /// [`TestApp::submit`] from a browser with no cookies (another person, another device).
+    pub async fn submit_fresh(
+        &self,
+        from: &str,
+        endpoint: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        submit_with(&self.new_client(), &self.base_url, from, endpoint, fields).await
+    }
+
     /// Posts a form and follows the redirect, returning the final path and page.
     pub async fn submit_and_follow(
         &self,
@@ -253,10 +280,21 @@ impl TestApp {
             .await;
         assert_eq!(location(&res), "/check-email");
         let mail = self.mail_to(email, 1).await;
-        let confirm = self.link_path(&mail, "/auth/confirm?token=");
-        let (status, _) = self.get(&confirm).await;
-        assert_eq!(status, 303);
+        let res = self.confirm(&mail).await;
+        assert_eq!(location(&res), "/login");
         password
+    }
+
+    /// Opens the confirmation link of `mail` and presses its button, as a person does.
+    pub async fn confirm(&self, mail: &ReceivedMail) -> reqwest::Response {
+        let page = self.link_path(mail, "/auth/confirm?token=");
+        let (status, _) = self.get(&page).await;
+        assert_eq!(
+            status, 200,
+            "the link opens a page; it does not confirm by itself"
+        );
+        let token = page.split("token=").nth(1).expect("token").to_owned();
+        self.submit(&page, "confirm_email", &[("token", &token)]).await
     }
 
     pub async fn log_in(&self, email: &str, password: &str) -> reqwest::Response {

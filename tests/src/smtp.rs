@@ -45,11 +45,17 @@ const SERVER_NAME: &str = "test-smtp.localhost";
 ///
 /// Dropping it stops the server: the accept loop and every open connection
 /// are aborted.
+/// Clones share one server (two application instances can mail through it); it stops when the
+/// last clone is dropped.
+#[derive(Clone)]
 pub struct TestSmtp {
     port: u16,
     shared: Arc<Shared>,
-    accept_loop: JoinHandle<()>,
+    /// Held for its Drop: the last clone stops the server.
+    _accept_loop: Arc<AcceptLoop>,
 }
+
+struct AcceptLoop(JoinHandle<()>);
 
 /// A message the server accepted (its `DATA` was answered `250`).
 #[derive(Clone, Debug)]
@@ -154,7 +160,7 @@ impl TestSmtp {
         TestSmtp {
             port,
             shared,
-            accept_loop,
+            _accept_loop: Arc::new(AcceptLoop(accept_loop)),
         }
     }
 
@@ -246,11 +252,11 @@ impl TestSmtp {
     }
 }
 
-impl Drop for TestSmtp {
+impl Drop for AcceptLoop {
     fn drop(&mut self) {
         // The connection tasks live in a JoinSet owned by the accept loop,
         // so aborting the loop aborts them too.
-        self.accept_loop.abort();
+        self.0.abort();
     }
 }
 

@@ -16,7 +16,107 @@ on_both_backends!(
     bad_input_is_explained_next_to_the_field_in_both_languages,
     profile_update_and_language,
     admin_pages_are_for_admins_only,
+    a_squatted_signup_cannot_take_over_the_account,
+    password_change_revokes_mailed_links,
 );
+
+/// Someone signs up with another person's address and a password of their choosing, and waits.
+/// When the real owner proves the address with a mailed link, the squatter's password is gone.
+async fn a_squatted_signup_cannot_take_over_the_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let res = app
+        .submit(
+            "/signup",
+            "signup",
+            &[
+                ("email", "owner@example.org"),
+                ("password", "squatter pass"),
+                ("display_name", "Squatter"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/check-email");
+    app.mail_to("owner@example.org", 1).await; // the owner ignores this confirmation mail
+    let owner = app.new_client();
+    sbor_tests::submit_with(
+        &owner,
+        &app.base_url,
+        "/login/email",
+        "request_login_link",
+        &[("email", "owner@example.org")],
+    )
+    .await;
+    let mail = app.mail_to("owner@example.org", 2).await;
+    let link = app.link_path(&mail, "/login/link?token=");
+    let token = link.split("token=").nth(1).unwrap();
+    let res = sbor_tests::submit_with(
+        &owner,
+        &app.base_url,
+        &link,
+        "login_with_link",
+        &[("token", token)],
+    )
+    .await;
+    assert_eq!(location(&res), "/");
+    let (_, page) = follow(&app, app.log_in("owner@example.org", "squatter pass").await).await;
+    assert!(
+        page.contains("Wrong email or password."),
+        "the squatter's password no longer works"
+    );
+
+    // The same for an account the CLI makes an admin.
+    app.submit(
+        "/signup",
+        "signup",
+        &[
+            ("email", "boss@example.org"),
+            ("password", "squatter pass"),
+            ("display_name", "Boss"),
+        ],
+    )
+    .await;
+    let site = sbor_domain::accounts::Site {
+        base_url: app.base_url.clone(),
+    };
+    sbor_domain::accounts::create_admin(&app.db, &site, "boss@example.org", None)
+        .await
+        .unwrap();
+    let (_, page) = follow(&app, app.log_in("boss@example.org", "squatter pass").await).await;
+    assert!(page.contains("Wrong email or password."));
+}
+
+async fn password_change_revokes_mailed_links(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let pw = app.signed_up_user("liz@example.org", "Liz").await;
+    app.submit(
+        "/login/email",
+        "request_login_link",
+        &[("email", "liz@example.org")],
+    )
+    .await;
+    let mail = app.mail_to("liz@example.org", 2).await;
+    let link = app.link_path(&mail, "/login/link?token=");
+    app.log_in("liz@example.org", pw).await;
+    let res = app
+        .submit(
+            "/profile",
+            "change_password",
+            &[("current_password", pw), ("new_password", "a new secret")],
+        )
+        .await;
+    assert_eq!(location(&res), "/profile");
+    let token = link.split("token=").nth(1).unwrap();
+    let (_, page) = follow(
+        &app,
+        app.submit_fresh(&link, "login_with_link", &[("token", token)])
+            .await,
+    )
+    .await;
+    assert!(
+        page.contains("This link is invalid, used or expired"),
+        "links mailed before the change are void"
+    );
+}
 
 async fn signup_confirm_login_logout(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -51,8 +151,17 @@ async fn signup_confirm_login_logout(backend: Backend) {
     let (_, page) = follow(&app, app.log_in("ann@example.org", "s3cret pass").await).await;
     assert!(page.contains("Please confirm your email first"), "{page}");
 
-    let (status, _) = app.get(&confirm).await;
-    assert_eq!(status, 303);
+    let (status, page) = app.get(&confirm).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email_confirmed_at IS NOT NULL")
+            .await,
+        0,
+        "opening the link alone confirms nothing"
+    );
+    assert!(page.contains("Confirm my email"));
+    let res = app.confirm(&mail).await;
+    assert_eq!(location(&res), "/login");
     let (_, login_page) = app.get("/login").await;
     assert!(
         login_page.contains("Your email is confirmed"),
@@ -86,8 +195,12 @@ async fn signup_confirm_login_logout(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
 
     // The confirmation link works once.
-    app.get(&confirm).await;
-    let (_, page) = app.get("/login").await;
+    let (_, page) = app.get(&confirm).await;
+    assert!(
+        page.contains("This link is invalid, used or expired"),
+        "said up front"
+    );
+    let (_, page) = follow(&app, app.confirm(&mail).await).await;
     assert!(page.contains("This link is invalid, used or expired"));
 }
 
@@ -116,8 +229,14 @@ async fn login_before_confirmation_is_refused_and_mail_resent(backend: Backend) 
     assert!(to.starts_with("/login"));
     assert!(page.contains("we have sent you a new link"));
     let second = app.mail_to("bob@example.org", 2).await;
-    let (status, _) = app.get(&app.link_path(&second, "/auth/confirm?token=")).await;
-    assert_eq!(status, 303);
+    // Another correct login within the hour does not mail again.
+    app.log_in("bob@example.org", "password1").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'confirm'")
+            .await,
+        2
+    );
+    assert_eq!(location(&app.confirm(&second).await), "/login");
     assert_eq!(location(&app.log_in("bob@example.org", "password1").await), "/");
 }
 
@@ -166,28 +285,15 @@ async fn duplicate_email_creates_nothing_and_tells_the_owner(backend: Backend) {
     );
     let (_, page) = follow(
         &app,
-        app.new_client_login("dora@example.org", "another pass").await,
+        app.submit_fresh(
+            "/login",
+            "login",
+            &[("email", "dora@example.org"), ("password", "another pass")],
+        )
+        .await,
     )
     .await;
     assert!(page.contains("Wrong email or password."));
-}
-
-trait SecondBrowser {
-    async fn new_client_login(&self, email: &str, password: &str) -> reqwest::Response;
-}
-
-impl SecondBrowser for TestApp {
-    async fn new_client_login(&self, email: &str, password: &str) -> reqwest::Response {
-        let other = self.new_client();
-        sbor_tests::submit_with(
-            &other,
-            &self.base_url,
-            "/login",
-            "login",
-            &[("email", email), ("password", password)],
-        )
-        .await
-    }
 }
 
 async fn password_reset_logs_out_everywhere(backend: Backend) {
@@ -251,10 +357,26 @@ async fn password_reset_logs_out_everywhere(backend: Backend) {
         !other_home.contains("nav-user"),
         "the other browser was logged out"
     );
-    let (_, page) = follow(&app, app.new_client_login("eve@example.org", old).await).await;
+    let (_, page) = follow(
+        &app,
+        app.submit_fresh(
+            "/login",
+            "login",
+            &[("email", "eve@example.org"), ("password", old)],
+        )
+        .await,
+    )
+    .await;
     assert!(page.contains("Wrong email or password."));
     assert_eq!(
-        location(&app.new_client_login("eve@example.org", "brand new secret").await),
+        location(
+            &app.submit_fresh(
+                "/login",
+                "login",
+                &[("email", "eve@example.org"), ("password", "brand new secret")]
+            )
+            .await
+        ),
         "/"
     );
     // The link works once.
@@ -324,25 +446,13 @@ async fn magic_link_logs_in_once(backend: Backend) {
     );
     let (_, home) = app.get("/").await;
     assert!(home.contains("class=\"nav-user\">Fay<"));
-    let (_, page) = follow(&app, app.new_client_login_link(&link, &token).await).await;
+    let (_, page) = follow(
+        &app,
+        app.submit_fresh(&link, "login_with_link", &[("token", &token)])
+            .await,
+    )
+    .await;
     assert!(page.contains("This link is invalid, used or expired"));
-}
-
-impl TestApp2 for TestApp {
-    async fn new_client_login_link(&self, from: &str, token: &str) -> reqwest::Response {
-        sbor_tests::submit_with(
-            &self.new_client(),
-            &self.base_url,
-            from,
-            "login_with_link",
-            &[("token", token)],
-        )
-        .await
-    }
-}
-
-trait TestApp2 {
-    async fn new_client_login_link(&self, from: &str, token: &str) -> reqwest::Response;
 }
 
 async fn session_is_rotated_at_login(backend: Backend) {
@@ -546,6 +656,15 @@ async fn bad_input_is_explained_next_to_the_field_in_both_languages(backend: Bac
     );
 }
 
+fn raw_location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .expect("Location")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// The text of the error paragraph under a field.
 fn field_error(page: &str, field: &str) -> String {
     let marker = format!("id=\"{field}-error\"");
@@ -634,15 +753,35 @@ async fn profile_update_and_language(backend: Backend) {
     assert_eq!(location(&res), "/login");
     let (_, page) = sbor_tests::get_with(&visitor, &app.url("/login")).await;
     assert!(page.contains("<html lang=\"ru\"") && page.contains("Вход"));
-    let res = sbor_tests::submit_with(
-        &visitor,
-        &app.base_url,
-        "/login",
-        "set_language",
-        &[("lang", "en"), ("back", "https://evil.example/")],
-    )
-    .await;
-    assert_eq!(location(&res), "/", "no open redirect");
+    for evil in [
+        "https://evil.example/",
+        "//evil.example",
+        "/\t/evil.example",
+        "/\\evil.example",
+    ] {
+        let res = sbor_tests::submit_with(
+            &visitor,
+            &app.base_url,
+            "/login",
+            "set_language",
+            &[("lang", "en"), ("back", evil)],
+        )
+        .await;
+        assert_eq!(raw_location(&res), "/", "no open redirect via {evil:?}");
+    }
+    // Login's `next` too (a failed login goes back to the form; a successful one must stay here).
+    let pw = "correct horse battery";
+    app.submit("/", "logout", &[]).await;
+    for evil in ["//evil.example", "/\t/evil.example"] {
+        let res = app
+            .submit(
+                "/login",
+                "login",
+                &[("email", "jan@example.org"), ("password", pw), ("next", evil)],
+            )
+            .await;
+        assert_eq!(raw_location(&res), "/", "no open redirect via next={evil:?}");
+    }
 }
 
 async fn admin_pages_are_for_admins_only(backend: Backend) {

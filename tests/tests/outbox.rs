@@ -13,7 +13,114 @@ on_both_backends!(
     restart_loses_and_duplicates_nothing,
     without_smtp_mail_is_written_to_files_and_listed,
     the_same_idempotency_key_queues_one_mail,
+    a_leased_mail_is_left_to_its_worker,
+    temporary_failures_give_up_after_max_attempts,
+    two_instances_send_each_mail_once,
+    sent_mail_keeps_no_link_secrets,
 );
+
+async fn a_leased_mail_is_left_to_its_worker(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    enqueue(&app, mail(1, "busy@example.org")).await;
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", 1).await;
+    // Another worker holds this row and its lease has not run out: nobody else may send it.
+    let far = sbor_domain::clock::now() + 3_600_000_000;
+    sqlx::query("UPDATE outbox SET status = 'sending', locked_until = $1")
+        .bind(far)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.smtp.messages_to("busy@example.org").len(), 1);
+    // A worker whose lease was taken over records nothing.
+    let stale = sbor_domain::outbox::OutboxMail {
+        locked_until: Some(far - 1),
+        ..outbox::list_recent(&app.db, 1).await.unwrap().remove(0)
+    };
+    assert!(!outbox::mark_failed(&app.db, &stale, "late").await.unwrap());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sending'")
+            .await,
+        1
+    );
+}
+
+async fn temporary_failures_give_up_after_max_attempts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.smtp.set_rule("never@example.org", RcptRule::TempFail);
+    enqueue(&app, mail(1, "never@example.org")).await;
+    wait_until(
+        &app,
+        "SELECT COUNT(*) FROM outbox WHERE attempts = 1 AND status = 'queued'",
+        1,
+    )
+    .await;
+    sqlx::query("UPDATE outbox SET attempts = $1 - 1, next_attempt_at = 0")
+        .bind(outbox::MAX_ATTEMPTS)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    wait_until(
+        &app,
+        "SELECT COUNT(*) FROM outbox WHERE status = 'failed' AND last_error LIKE '%451%'",
+        1,
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT attempts FROM outbox").await,
+        outbox::MAX_ATTEMPTS
+    );
+}
+
+async fn two_instances_send_each_mail_once(backend: Backend) {
+    let first = TestApp::spawn(backend).await;
+    let second = first.sibling().await;
+    let recipients: Vec<String> = (0..200).map(|i| format!("r{i}@example.org")).collect();
+    for (i, r) in recipients.iter().enumerate() {
+        enqueue(&first, mail(i, r)).await;
+    }
+    wait_until(&first, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", 200).await;
+    for r in &recipients {
+        assert_eq!(first.smtp.messages_to(r).len(), 1, "{r} got exactly one mail");
+    }
+    assert_eq!(first.smtp.messages().len(), 200);
+    let (_, m1) = first.get("/metrics").await;
+    let (_, m2) = second.get("/metrics").await;
+    let sent = |m: &str| -> u64 {
+        m.lines()
+            .find_map(|l| l.strip_prefix("sbor_mail_deliveries_total{outcome=\"sent\"} "))
+            .map(|n| n.parse().unwrap())
+            .unwrap_or(0)
+    };
+    assert_eq!(sent(&m1) + sent(&m2), 200);
+    eprintln!(
+        "{backend:?}: instance 1 sent {}, instance 2 sent {}",
+        sent(&m1),
+        sent(&m2)
+    );
+}
+
+async fn sent_mail_keeps_no_link_secrets(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.signed_up_user("sec@example.org", "Sec").await;
+    app.submit(
+        "/password/forgot",
+        "forgot_password",
+        &[("email", "sec@example.org")],
+    )
+    .await;
+    let mail = app.mail_to("sec@example.org", 2).await;
+    let link = app.link_path(&mail, "/password/reset?token=");
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", 2).await;
+    let stored = outbox::list_recent(&app.db, 10).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|m| !m.body_text.contains(&token) && !m.body_html.contains(&token))
+    );
+    assert!(stored.iter().any(|m| m.body_text.contains("token=[redacted]")));
+}
 
 fn mail(n: usize, to: &str) -> NewMail {
     NewMail::new(

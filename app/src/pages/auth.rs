@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{ForgotPassword, Login, LoginWithLink, RequestLoginLink, ResetPassword, Signup, check_link};
+use crate::api::{
+    ConfirmEmail, ForgotPassword, Login, LoginWithLink, RequestLoginLink, ResetPassword, Signup, check_link,
+};
 use crate::boot::t;
 use crate::components::{Field, FormError, Submit, errors_of};
 
@@ -118,6 +120,30 @@ fn LinkValidity(token: String, purpose: &'static str) -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Where the confirmation mail lands; confirming takes a button press (see `confirm_email`).
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let tx = t();
+    let action = ServerAction::<ConfirmEmail>::new();
+    let errors = errors_of(action.value());
+    let token = use_query_map()
+        .with_untracked(|q| q.get("token"))
+        .unwrap_or_default();
+    view! {
+        <Title text=tx.confirm_title/>
+        <section class="card narrow">
+            <h1>{tx.confirm_title}</h1>
+            <LinkValidity token=token.clone() purpose="confirm"/>
+            <p>{tx.confirm_intro}</p>
+            <ActionForm action=action>
+                <FormError errors/>
+                <input type="hidden" name="token" value=token/>
+                <Submit label=tx.confirm_button pending=action.pending()/>
+            </ActionForm>
+        </section>
     }
 }
 
