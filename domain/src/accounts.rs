@@ -278,14 +278,7 @@ async fn consume_token(tx: &mut AnyConnection, token: &str, purpose: TokenPurpos
             .rows_affected()
             == 1;
     if newly_confirmed && purpose != TokenPurpose::ConfirmEmail {
-        sqlx::query("UPDATE users SET password_hash = NULL WHERE id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        replace_password(tx, user_id, None).await?;
     }
     Ok(user_id)
 }
@@ -372,7 +365,7 @@ pub async fn reset_password(db: &Db, token: &str, new_password: &str) -> Result<
     let hash = password::hash(&password).await?;
     let mut tx = db.write().begin().await?;
     let user_id = consume_token(&mut tx, token, TokenPurpose::ResetPassword).await?;
-    replace_password(&mut tx, user_id, &hash).await?;
+    replace_password(&mut tx, user_id, Some(&hash)).await?;
     tx.commit().await?;
     get(db, user_id).await
 }
@@ -396,12 +389,14 @@ pub async fn change_password(db: &Db, user_id: i64, current: &str, new: &str) ->
     }
     let hash = password::hash(&new).await?;
     let mut tx = db.write().begin().await?;
-    replace_password(&mut tx, user_id, &hash).await?;
+    replace_password(&mut tx, user_id, Some(&hash)).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn replace_password(tx: &mut AnyConnection, user_id: i64, hash: &str) -> Result<()> {
+/// Sets (or, with `None`, removes) the password hash, ends every session and revokes every
+/// unused mailed link: what must happen together whenever the password changes hands.
+async fn replace_password(tx: &mut AnyConnection, user_id: i64, hash: Option<&str>) -> Result<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(user_id)

@@ -2,7 +2,7 @@
 //! graceful stop on SIGTERM.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use sbor_tests::{Backend, TestDatabase, on_both_backends};
@@ -23,6 +23,32 @@ fn sbor(database: &TestDatabase, args: &[&str]) -> Output {
         .env("BASE_URL", "https://sbor.example.org")
         .output()
         .expect("run sbor")
+}
+
+/// Starts `sbor serve` on a free port; returns the process and the URL it printed.
+fn start_server(database: &TestDatabase, env: &[(&str, &str)]) -> (Child, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sbor"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &database.url)
+        .env("DATA_DIR", database.dir().join("data"))
+        .env("BIND", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start sbor");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read stdout");
+    let url = line
+        .trim()
+        .strip_prefix("Sbor is running at ")
+        .expect("prints its URL")
+        .to_owned();
+    (child, url)
 }
 
 fn stdout(o: &Output) -> String {
@@ -120,26 +146,7 @@ async fn admin_create_migrate_seed_and_backup(backend: Backend) {
 async fn serves_and_stops_gracefully_on_sigterm(backend: Backend) {
     let database = TestDatabase::new(backend).await;
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sbor"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &database.url)
-        .env("DATA_DIR", database.dir().join("data"))
-        .env("BIND", "127.0.0.1:0")
-        .env("LOG_FORMAT", "json")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("Sbor is running at ")
-        .expect("prints its URL")
-        .to_owned();
+    let (mut child, url) = start_server(&database, &[("LOG_FORMAT", "json")]);
     let client = reqwest::Client::new();
     let ready = client.get(format!("{url}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
@@ -194,26 +201,7 @@ async fn serves_and_stops_gracefully_on_sigterm(backend: Backend) {
 async fn logs_hold_no_secrets(backend: Backend) {
     let database = TestDatabase::new(backend).await;
     let data = database.dir().join("data");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sbor"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &database.url)
-        .env("DATA_DIR", &data)
-        .env("BIND", "127.0.0.1:0")
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("Sbor is running at ")
-        .unwrap()
-        .to_owned();
+    let (child, url) = start_server(&database, &[("RUST_LOG", "debug")]);
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
