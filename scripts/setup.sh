@@ -24,6 +24,10 @@ if [ "${SBOR_SKIP_BROWSER:-0}" != 1 ]; then
     log "installing playwright-core"; (cd tests/browser && npm ci --no-audit --no-fund --silent)
   fi
 fi
+if [ "${SBOR_RELEASE:-0}" = 1 ] && ! command -v brotli >/dev/null; then
+  log "installing brotli (precompressed assets)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null
+fi
 if [ "${SBOR_RELEASE:-0}" = 1 ] && ! [ -x /opt/binaryen/node_modules/.bin/wasm-opt ]; then
   log "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
   npm install --silent --no-audit --no-fund --prefix /opt/binaryen "binaryen@$BINARYEN_VERSION"
