@@ -81,42 +81,77 @@ where
     Signal::derive(move || value.get().and_then(|r| r.err()))
 }
 
-/// A labelled input that shows the error for its own `name`.
+/// A labelled input that shows the error for its own field. `name` is what the form posts;
+/// `field` (default: `name`) is the field the server's errors name, and the element id.
 #[component]
 pub fn Field(
     label: &'static str,
     name: &'static str,
     errors: FormErrors,
+    #[prop(optional)] field: Option<&'static str>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional, into)] value: String,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
-    let lang = use_lang();
-    let message = move || {
-        errors
-            .get()
-            .filter(|e| e.field() == Some(name))
-            .map(|e| i18n::error_message(lang, e.code()))
-    };
-    let error_id = format!("{name}-error");
+    let key = field.unwrap_or(name);
+    let message = field_message(errors, key);
+    let error_id = format!("{key}-error");
+    let invalid = message.clone();
+    let aria = message.clone();
     view! {
-        <div class="field" class:invalid=move || message().is_some()>
-            <label for=name>{label}</label>
+        <div class="field" class:invalid=move || invalid().is_some()>
+            <label for=key>{label}</label>
             <input
-                id=name
+                id=key
                 name=name
                 type=kind
                 value=value
                 autocomplete=autocomplete
                 required=required
-                aria-invalid=move || message().is_some().then_some("true")
+                aria-invalid=move || aria().is_some().then_some("true")
                 aria-describedby=error_id.clone()
             />
             {hint.map(|h| view! { <small class="hint">{h}</small> })}
             <p class="field-error" id=error_id role="alert">{message}</p>
         </div>
+    }
+}
+
+/// A labelled text area, like [`Field`].
+#[component]
+pub fn TextArea(
+    label: &'static str,
+    name: &'static str,
+    errors: FormErrors,
+    #[prop(optional)] field: Option<&'static str>,
+    #[prop(optional, into)] value: String,
+    #[prop(default = 5)] rows: u32,
+) -> impl IntoView {
+    let key = field.unwrap_or(name);
+    let message = field_message(errors, key);
+    let error_id = format!("{key}-error");
+    view! {
+        <div class="field">
+            <label for=key>{label}</label>
+            <textarea id=key name=name rows=rows aria-describedby=error_id.clone()>{value}</textarea>
+            <p class="field-error" id=error_id role="alert">{message}</p>
+        </div>
+    }
+}
+
+/// The message for `key`'s error, in the reader's language.
+fn field_message(
+    errors: FormErrors,
+    key: &'static str,
+) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
+    let lang = use_lang();
+    move || {
+        errors
+            .get()
+            .filter(|e| e.field() == Some(key))
+            .map(|e| i18n::error_message(lang, e.code()))
     }
 }
 

@@ -87,6 +87,10 @@ impl From<sbor_domain::DomainError> for AppError {
                 code: code.into(),
             },
             D::Refused(code) => AppError::Refused(code.into()),
+            D::CapacityBelowConfirmed { confirmed } => AppError::Field {
+                field: "capacity".into(),
+                code: format!("capacity_below_confirmed:{confirmed}"),
+            },
             D::NotFound => AppError::NotFound,
             D::Forbidden => AppError::Forbidden,
             D::RateLimited(secs) => AppError::RateLimited(secs),

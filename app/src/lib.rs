@@ -13,11 +13,11 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::boot::{BOOT_ELEMENT_ID, Boot};
 use crate::components::Layout;
-use crate::pages::{account, admin, auth, errors, home};
+use crate::pages::{account, admin, auth, community, errors, event, home};
 
 /// The HTML document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -48,21 +48,32 @@ pub fn App() -> impl IntoView {
     provide_context(Boot::from_request());
     view! {
         <Stylesheet id="sbor" href="/pkg/sbor.css"/>
+        // Async: pages are rendered whole before the first byte, so they work without
+        // JavaScript (out-of-order streaming needs a script to put suspended parts in place)
+        // and a 404 or 403 inside a resource still sets the status.
         <Router>
             <Layout>
                 <Routes fallback=errors::NotFoundPage>
-                    <Route path=path!("/") view=home::HomePage/>
-                    <Route path=path!("/signup") view=auth::SignupPage/>
-                    <Route path=path!("/login") view=auth::LoginPage/>
-                    <Route path=path!("/login/email") view=auth::LoginLinkRequestPage/>
-                    <Route path=path!("/login/link") view=auth::LoginLinkPage/>
-                    <Route path=path!("/password/forgot") view=auth::ForgotPasswordPage/>
-                    <Route path=path!("/password/reset") view=auth::ResetPasswordPage/>
-                    <Route path=path!("/check-email") view=auth::CheckEmailPage/>
-                    <Route path=path!("/auth/confirm") view=auth::ConfirmEmailPage/>
-                    <Route path=path!("/profile") view=account::ProfilePage/>
-                    <Route path=path!("/admin") view=admin::AdminPage/>
-                    <Route path=path!("/admin/outbox") view=admin::OutboxPage/>
+                    <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=auth::SignupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/email") view=auth::LoginLinkRequestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/link") view=auth::LoginLinkPage ssr=SsrMode::Async/>
+                    <Route path=path!("/password/forgot") view=auth::ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/password/reset") view=auth::ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/check-email") view=auth::CheckEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/auth/confirm") view=auth::ConfirmEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile") view=account::ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=admin::AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/outbox") view=admin::OutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/communities/new") view=community::CommunityNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug") view=community::CommunityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug/edit") view=community::CommunityEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug/members") view=community::MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug/events/new") view=event::EventNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/e/:id") view=event::EventPage ssr=SsrMode::Async/>
+                    <Route path=path!("/e/:id/edit") view=event::EventEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/e/:id/manage") view=event::EventManagePage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -16,6 +16,9 @@ pub enum DomainError {
     /// A rule refused the request, e.g. `"invalid_credentials"`, `"token_expired"`.
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// Capacity below the seats already confirmed: refused with the number.
+    #[error("capacity below the {confirmed} seats already confirmed")]
+    CapacityBelowConfirmed { confirmed: i64 },
     #[error("not found")]
     NotFound,
     #[error("forbidden")]

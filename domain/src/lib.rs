@@ -5,17 +5,22 @@
 
 pub mod accounts;
 pub mod clock;
+pub mod communities;
 pub mod db;
 pub mod email;
 pub mod error;
+pub mod events;
+pub mod ics;
 pub mod lang;
 pub mod mail_templates;
 pub mod markdown;
 pub mod outbox;
 pub mod password;
 pub mod rate_limit;
+pub mod rsvp;
 pub mod sessions;
 pub mod tokens;
+pub mod waitlist;
 
 pub use db::{Backend, Db};
 pub use error::{DomainError, Result};

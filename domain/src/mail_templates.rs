@@ -1,9 +1,71 @@
-//! The account mails, in English and Russian, as plain text plus HTML.
+//! Every mail Sbor sends, in English and Russian, as plain text plus HTML.
 
 use crate::lang::Lang;
 use crate::outbox::Rendered;
 
 pub enum Template<'a> {
+    OrganizerAdded {
+        name: &'a str,
+        community: &'a str,
+        url: &'a str,
+    },
+    RsvpGoing {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        url: &'a str,
+    },
+    RsvpWaitlisted {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        url: &'a str,
+        position: i64,
+        party_too_big: bool,
+    },
+    RsvpPending {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        url: &'a str,
+    },
+    RsvpPromoted {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        url: &'a str,
+    },
+    RsvpApproved {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        url: &'a str,
+    },
+    RsvpApprovedWaitlisted {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        url: &'a str,
+    },
+    RsvpDeclined {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        url: &'a str,
+    },
+    EventChanged {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        changes: &'a str,
+        url: &'a str,
+    },
+    EventCancelled {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        url: &'a str,
+    },
     ConfirmEmail {
         name: &'a str,
         url: &'a str,
@@ -74,6 +136,229 @@ pub fn render(lang: Lang, template: &Template<'_>) -> Rendered {
     }
 }
 
+/// When an event happens, in its own zone, as `lang` writes dates.
+pub fn when_in(lang: Lang, event: &crate::events::Event) -> String {
+    when_in_zone(lang, event, event.tz())
+}
+
+/// When an event happens, shown in another zone `tz` (a reader elsewhere).
+pub fn when_in_zone(lang: Lang, event: &crate::events::Event, tz: chrono_tz::Tz) -> String {
+    let start = crate::clock::to_datetime(event.starts_at).with_timezone(&tz);
+    let end = crate::clock::to_datetime(event.ends_at).with_timezone(&tz);
+    let day = match lang {
+        Lang::En => start.format("%a %-d %b %Y, %H:%M").to_string(),
+        Lang::Ru => start.format("%d.%m.%Y, %H:%M").to_string(),
+    };
+    let until = if start.date_naive() == end.date_naive() {
+        end.format("%H:%M").to_string()
+    } else {
+        match lang {
+            Lang::En => end.format("%a %-d %b %Y, %H:%M").to_string(),
+            Lang::Ru => end.format("%d.%m.%Y, %H:%M").to_string(),
+        }
+    };
+    format!("{day}–{until} ({})", tz.name())
+}
+
+/// Event mails: (subject, paragraphs, button label) in each language.
+fn event_words(lang: Lang, template: &Template<'_>) -> Option<(String, Vec<String>, &'static str, String)> {
+    use Template as T;
+    let en = lang == Lang::En;
+    let (event, when, url) = match template {
+        T::RsvpGoing { event, when, url, .. }
+        | T::RsvpWaitlisted { event, when, url, .. }
+        | T::RsvpPending { event, when, url, .. }
+        | T::RsvpPromoted { event, when, url, .. }
+        | T::RsvpApproved { event, when, url, .. }
+        | T::RsvpApprovedWaitlisted { event, when, url, .. }
+        | T::RsvpDeclined { event, when, url, .. }
+        | T::EventChanged { event, when, url, .. }
+        | T::EventCancelled { event, when, url, .. } => (*event, *when, *url),
+        _ => return None,
+    };
+    let (subject, lines): (String, Vec<String>) = match template {
+        T::RsvpGoing { .. } => {
+            if en {
+                (
+                    format!("You're going: {event}"),
+                    vec![
+                        format!("Your seat at {event} is confirmed."),
+                        when.into(),
+                        "The calendar invitation is attached.".into(),
+                    ],
+                )
+            } else {
+                (
+                    format!("Вы идёте: {event}"),
+                    vec![
+                        format!("Ваше место на «{event}» подтверждено."),
+                        when.into(),
+                        "Приглашение для календаря — во вложении.".into(),
+                    ],
+                )
+            }
+        }
+        T::RsvpWaitlisted {
+            position,
+            party_too_big,
+            ..
+        } => {
+            let mut l = if en {
+                vec![
+                    format!(
+                        "{event} is full, so you are on the waitlist, number {position}. We will mail you as soon as a seat frees up."
+                    ),
+                    when.into(),
+                ]
+            } else {
+                vec![
+                    format!(
+                        "На «{event}» мест нет, вы в листе ожидания под номером {position}. Мы напишем, как только освободится место."
+                    ),
+                    when.into(),
+                ]
+            };
+            if *party_too_big {
+                l.push(if en { "A few seats are free, but not enough for you and your guests; fewer guests may get you in sooner.".into() } else { "Несколько мест свободно, но не для вас с гостями; с меньшим числом гостей вы пройдёте быстрее.".into() });
+            }
+            (
+                if en {
+                    format!("Waitlist: {event}")
+                } else {
+                    format!("Лист ожидания: {event}")
+                },
+                l,
+            )
+        }
+        T::RsvpPending { .. } => {
+            if en {
+                (
+                    format!("Request received: {event}"),
+                    vec![
+                        format!(
+                            "The organizers of {event} approve attendees; we will mail you their decision."
+                        ),
+                        when.into(),
+                    ],
+                )
+            } else {
+                (
+                    format!("Заявка получена: {event}"),
+                    vec![
+                        format!("Организаторы «{event}» подтверждают участников; мы сообщим об их решении."),
+                        when.into(),
+                    ],
+                )
+            }
+        }
+        T::RsvpPromoted { .. } => {
+            if en {
+                (format!("A seat freed up: you're going to {event}"), vec![format!("Good news: a seat at {event} is now yours."), when.into(), "The calendar invitation is attached. Can't come after all? Please change your RSVP so the next person gets the seat.".into()])
+            } else {
+                (format!("Освободилось место: вы идёте на «{event}»"), vec![format!("Хорошие новости: место на «{event}» теперь ваше."), when.into(), "Приглашение для календаря — во вложении. Если не сможете прийти, отмените участие, чтобы место досталось следующему.".into()])
+            }
+        }
+        T::RsvpApproved { .. } => {
+            if en {
+                (
+                    format!("Approved: {event}"),
+                    vec![
+                        format!("The organizers approved your request: you're going to {event}."),
+                        when.into(),
+                    ],
+                )
+            } else {
+                (
+                    format!("Заявка одобрена: {event}"),
+                    vec![
+                        format!("Организаторы одобрили заявку: вы идёте на «{event}»."),
+                        when.into(),
+                    ],
+                )
+            }
+        }
+        T::RsvpApprovedWaitlisted { .. } => {
+            if en {
+                (
+                    format!("Approved, on the waitlist: {event}"),
+                    vec![
+                        format!(
+                            "The organizers approved your request, but {event} is full: you are on the waitlist and will be mailed when a seat frees up."
+                        ),
+                        when.into(),
+                    ],
+                )
+            } else {
+                (
+                    format!("Заявка одобрена, вы в листе ожидания: {event}"),
+                    vec![
+                        format!(
+                            "Организаторы одобрили заявку, но мест на «{event}» нет: вы в листе ожидания, мы напишем, когда место освободится."
+                        ),
+                        when.into(),
+                    ],
+                )
+            }
+        }
+        T::RsvpDeclined { .. } => {
+            if en {
+                (
+                    format!("Not this time: {event}"),
+                    vec![format!("The organizers could not take your request for {event}.")],
+                )
+            } else {
+                (
+                    format!("В этот раз не получилось: {event}"),
+                    vec![format!(
+                        "Организаторы не смогли принять вашу заявку на «{event}»."
+                    )],
+                )
+            }
+        }
+        T::EventChanged { changes, .. } => {
+            if en {
+                (
+                    format!("Changed: {event}"),
+                    vec![
+                        format!("{event} has changed:"),
+                        (*changes).into(),
+                        format!("Now: {when}"),
+                    ],
+                )
+            } else {
+                (
+                    format!("Изменения: {event}"),
+                    vec![
+                        format!("В «{event}» изменилось:"),
+                        (*changes).into(),
+                        format!("Теперь: {when}"),
+                    ],
+                )
+            }
+        }
+        T::EventCancelled { .. } => {
+            if en {
+                (
+                    format!("Cancelled: {event}"),
+                    vec![format!("We are sorry: {event} ({when}) is cancelled.")],
+                )
+            } else {
+                (
+                    format!("Отменено: {event}"),
+                    vec![format!("К сожалению, «{event}» ({when}) отменяется.")],
+                )
+            }
+        }
+        _ => return None,
+    };
+    let label = if en {
+        "Open the event"
+    } else {
+        "Открыть событие"
+    };
+    Some((subject, lines, label, url.to_owned()))
+}
+
 fn words(lang: Lang, template: &Template<'_>) -> Parts {
     let footer = match lang {
         Lang::En => {
@@ -87,6 +372,60 @@ fn words(lang: Lang, template: &Template<'_>) -> Parts {
         Lang::En => format!("Hello, {name}!"),
         Lang::Ru => format!("Здравствуйте, {name}!"),
     };
+    let footer_events = match lang {
+        Lang::En => {
+            "You get this mail because of your RSVP on Sbor. Notification settings: your profile page."
+        }
+        Lang::Ru => {
+            "Вы получили это письмо из-за вашей регистрации на Sbor. Настройки уведомлений — на странице профиля."
+        }
+    };
+    let name_of = |t: &Template<'_>| match t {
+        Template::OrganizerAdded { name, .. }
+        | Template::RsvpGoing { name, .. }
+        | Template::RsvpWaitlisted { name, .. }
+        | Template::RsvpPending { name, .. }
+        | Template::RsvpPromoted { name, .. }
+        | Template::RsvpApproved { name, .. }
+        | Template::RsvpApprovedWaitlisted { name, .. }
+        | Template::RsvpDeclined { name, .. }
+        | Template::EventChanged { name, .. }
+        | Template::EventCancelled { name, .. }
+        | Template::ConfirmEmail { name, .. }
+        | Template::ResetPassword { name, .. }
+        | Template::MagicLink { name, .. }
+        | Template::AccountExists { name, .. } => name.to_string(),
+    };
+    if let Some((subject, paragraphs, label, url)) = event_words(lang, template) {
+        return Parts {
+            subject,
+            greeting: greet(&name_of(template)),
+            paragraphs,
+            button: Some((label.into(), url)),
+            footer: footer_events,
+        };
+    }
+    if let Template::OrganizerAdded { name, community, url } = template {
+        let (subject, text, label) = match lang {
+            Lang::En => (
+                format!("You are now an organizer of {community}"),
+                format!("You can now create and manage events of {community}."),
+                "Open the community",
+            ),
+            Lang::Ru => (
+                format!("Вы теперь организатор сообщества {community}"),
+                format!("Теперь вы можете создавать события сообщества {community} и управлять ими."),
+                "Открыть сообщество",
+            ),
+        };
+        return Parts {
+            subject,
+            greeting: greet(name),
+            paragraphs: vec![text],
+            button: Some((label.into(), url.to_string())),
+            footer,
+        };
+    }
     let (subject, greeting, paragraphs, button) = match (lang, template) {
         (Lang::En, Template::ConfirmEmail { name, url }) => (
             "Confirm your email for Sbor",
@@ -169,6 +508,8 @@ fn words(lang: Lang, template: &Template<'_>) -> Parts {
                 footer,
             };
         }
+        // Event and organizer mails returned above.
+        _ => unreachable!("every other template is handled before this match"),
     };
     Parts {
         subject: subject.into(),

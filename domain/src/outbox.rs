@@ -32,6 +32,8 @@ pub struct NewMail {
     pub kind: &'static str,
     pub to: String,
     pub mail: Rendered,
+    /// An iCalendar file to attach (`invite.ics`).
+    pub ics: Option<String>,
 }
 
 impl NewMail {
@@ -41,6 +43,7 @@ impl NewMail {
             kind,
             to: to.to_owned(),
             mail,
+            ics: None,
         }
     }
 }
@@ -69,7 +72,7 @@ pub async fn enqueue_in(conn: &mut AnyConnection, site: &Site, mail: NewMail) ->
     let message_id = format!("<{}@{}>", &tokens::generate()[..24], site.host());
     sqlx::query(
         "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, \
-         message_id, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+         message_id, next_attempt_at, created_at, ics) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) \
          ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind(mail.key)
@@ -80,6 +83,7 @@ pub async fn enqueue_in(conn: &mut AnyConnection, site: &Site, mail: NewMail) ->
     .bind(mail.mail.html)
     .bind(message_id)
     .bind(now)
+    .bind(mail.ics)
     .execute(conn)
     .await?;
     Ok(())
@@ -110,10 +114,11 @@ pub struct OutboxMail {
     pub sent_at: Option<Micros>,
     /// The lease of the worker that claimed it; outcomes are recorded only under this lease.
     pub locked_until: Option<Micros>,
+    pub ics: Option<String>,
 }
 
 const COLUMNS: &str = "id, kind, recipient, subject, body_text, body_html, message_id, status, \
-                       attempts, next_attempt_at, last_error, created_at, sent_at, locked_until";
+                       attempts, next_attempt_at, last_error, created_at, sent_at, locked_until, ics";
 
 impl OutboxMail {
     fn from_row(r: &AnyRow) -> Result<OutboxMail> {
@@ -132,6 +137,7 @@ impl OutboxMail {
             created_at: r.try_get("created_at")?,
             sent_at: r.try_get("sent_at")?,
             locked_until: r.try_get("locked_until")?,
+            ics: r.try_get("ics")?,
         })
     }
 }

@@ -20,6 +20,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
 
 use crate::config::Config;
+use crate::exports;
 use crate::mailer::{Transport, Worker};
 use crate::metrics::Metrics;
 use crate::middleware::{self, CsrfConfig, SessionState};
@@ -94,6 +95,13 @@ impl Application {
                     generate_route_list(App),
                     move || provide_context(ctx_for_pages.clone()),
                     move || shell(options.clone()),
+                )
+                .merge(
+                    Router::new()
+                        .route("/e/{id}/calendar.ics", get(exports::event_ics))
+                        .route("/e/{id}/attendees.csv", get(exports::attendees_csv))
+                        .route("/c/{slug}/members.csv", get(exports::members_csv))
+                        .with_state(ctx.clone()),
                 )
                 .fallback(leptos_axum::file_and_error_handler_with_context(
                     move || provide_context(ctx_for_fallback.clone()),

@@ -31,7 +31,7 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
-    /// Fill the database with demo data (members with confirmed accounts).
+    /// Fill the database with demo data: members, a community, events with RSVPs.
     Seed,
     /// Write a consistent copy of the database: a SQLite file (online, VACUUM INTO) or, for
     /// PostgreSQL, a pg_dump custom-format archive (needs pg_dump on PATH).
@@ -77,7 +77,10 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Seed => {
             let db = connect(&config).await?;
-            let report = crate::seed::seed(&db).await?;
+            let site = Site {
+                base_url: public_url(&config),
+            };
+            let report = crate::seed::seed(&db, &site).await?;
             println!("{report}");
             Ok(())
         }

@@ -5,6 +5,7 @@
 pub mod application;
 pub mod cli;
 pub mod config;
+pub mod exports;
 pub mod mailer;
 pub mod maintenance;
 pub mod metrics;

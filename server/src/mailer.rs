@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sbor_domain::Db;
 use sbor_domain::outbox::{self, OutboxMail};
@@ -163,11 +164,21 @@ pub fn build_message(from: &Mailbox, mail: &OutboxMail) -> Result<Message, Strin
         .subject(mail.subject.clone())
         .message_id(Some(mail.message_id.clone()))
         .date_now()
-        .multipart(MultiPart::alternative_plain_html(
-            mail.body_text.clone(),
-            mail.body_html.clone(),
-        ))
+        .multipart(body(mail)?)
         .map_err(|e| format!("cannot build message: {e}"))
+}
+
+/// Text and HTML alternatives, plus the calendar invitation when the mail has one.
+fn body(mail: &OutboxMail) -> Result<MultiPart, String> {
+    let alternatives = MultiPart::alternative_plain_html(mail.body_text.clone(), mail.body_html.clone());
+    let Some(ics) = &mail.ics else {
+        return Ok(alternatives);
+    };
+    let calendar =
+        ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH").map_err(|e| e.to_string())?;
+    Ok(MultiPart::mixed()
+        .multipart(alternatives)
+        .singlepart(Attachment::new("invite.ics".into()).body(ics.clone(), calendar)))
 }
 
 async fn send(transport: &Transport, from: &Mailbox, mail: &OutboxMail) -> Result<(), SendError> {

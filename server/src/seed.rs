@@ -1,7 +1,12 @@
-//! Demo data, so a new install shows a living site. Idempotent: running it twice adds nothing.
+//! Demo data, so a new install shows a living site: members, a community with organizers, and
+//! upcoming and past events with RSVPs. Idempotent: running it twice adds nothing.
 
-use sbor_domain::Db;
-use sbor_domain::clock;
+use chrono::{Datelike, Duration, Utc};
+use sbor_domain::accounts::{Site, User};
+use sbor_domain::communities::{self, CommunityInput};
+use sbor_domain::events::{self, EventInput};
+use sbor_domain::{Db, clock, rsvp};
+use sqlx::Row;
 
 const MEMBERS: [(&str, &str, &str); 12] = [
     ("anna.petrova@example.org", "Анна Петрова", "ru"),
@@ -18,7 +23,7 @@ const MEMBERS: [(&str, &str, &str); 12] = [
     ("lucas.martin@example.org", "Lucas Martin", "en"),
 ];
 
-pub async fn seed(db: &Db) -> anyhow::Result<String> {
+pub async fn seed(db: &Db, site: &Site) -> anyhow::Result<String> {
     let now = clock::now();
     let mut added = 0;
     for (email, name, lang) in MEMBERS {
@@ -36,8 +41,160 @@ pub async fn seed(db: &Db) -> anyhow::Result<String> {
         .await?;
         added += done.rows_affected();
     }
-    Ok(format!(
+    let mut report = format!(
         "seed: {added} demo members added ({} already there)",
         MEMBERS.len() as u64 - added
-    ))
+    );
+    if communities::by_slug(db, "devops-moscow").await.is_ok() {
+        report.push_str("; community devops-moscow already there");
+        return Ok(report);
+    }
+    let users = members(db).await?;
+    // The first member founds the community; in memory only she acts as a site admin would.
+    let founder = User {
+        is_admin: true,
+        ..users[0].clone()
+    };
+    let community = communities::create(
+        db,
+        &founder,
+        CommunityInput {
+            slug: "devops-moscow",
+            name: "DevOps Moscow",
+            description: "Московское DevOps-сообщество: ежемесячные митапы, ежегодная конференция и чат на 900+ \
+                          человек.\n\nMonthly meetups about **Kubernetes, CI/CD, observability and SRE** — talks in \
+                          Russian and English.",
+            logo_url: "",
+            links: "https://t.me/devops_moscow\nhttps://github.com/devops-moscow",
+            time_zone: "Europe/Moscow",
+            lang: "ru",
+        },
+    )
+    .await?;
+    communities::add_organizer(db, site, &founder, community.id, &users[1].email).await?;
+    for u in &users {
+        communities::join(db, community.id, u.id).await?;
+    }
+
+    let today = Utc::now().date_naive();
+    let day = |offset: i64| (today + Duration::days(offset)).format("%Y-%m-%d").to_string();
+    let next_thursday = (1..=7)
+        .find(|d| (today + Duration::days(*d)).weekday() == chrono::Weekday::Thu)
+        .unwrap_or(7)
+        + 7;
+    let plan = [
+        (
+            "DevOps Moscow #42: Kubernetes в проде",
+            "Два доклада о том, как мы живём с Kubernetes в продакшене, и нетворкинг с пиццей.\n\n\
+             1. *Operators без боли* — Дмитрий Иванов\n2. *Cost control для кластеров* — Kate Miller",
+            next_thursday,
+            "120",
+            "2",
+            false,
+            "Яндекс, Льва Толстого 16",
+            "",
+        ),
+        (
+            "Observability workshop (hands-on)",
+            "A 3-hour hands-on workshop: OpenTelemetry, Prometheus and Grafana from zero. Bring a laptop. \
+             Seats are limited and organizers approve each RSVP.",
+            next_thursday + 14,
+            "20",
+            "0",
+            true,
+            "Skolkovo Technopark",
+            "",
+        ),
+        (
+            "SRE reading club (online)",
+            "We discuss one chapter of the SRE book.",
+            5,
+            "",
+            "0",
+            false,
+            "",
+            "https://meet.example.org/sre",
+        ),
+        (
+            "DevOps Moscow #41: CI/CD",
+            "Как ускорить пайплайны в 5 раз.",
+            -25,
+            "100",
+            "1",
+            false,
+            "Ozon Tech",
+            "",
+        ),
+    ];
+    let mut created = 0;
+    for (title, description, offset, capacity, guests, approval, venue, online) in plan {
+        let when = day(offset);
+        let event = events::create(
+            db,
+            &founder,
+            community.id,
+            EventInput {
+                title,
+                description,
+                starts_local: &format!("{when}T19:00"),
+                ends_local: &format!("{when}T21:30"),
+                time_zone: "Europe/Moscow",
+                venue_name: venue,
+                venue_address: if venue.is_empty() { "" } else { "Москва" },
+                map_url: "",
+                online_url: online,
+                cover_url: "",
+                capacity,
+                max_guests: guests,
+                approval_required: approval,
+                rsvp_opens_local: "",
+                rsvp_closes_local: "",
+            },
+        )
+        .await?;
+        created += 1;
+        if offset < 0 {
+            // A past event: publish its RSVPs as they were, without the (closed) RSVP rules.
+            sqlx::query("UPDATE events SET status = 'published' WHERE id = $1")
+                .bind(event.id)
+                .execute(db.write())
+                .await?;
+            for (i, u) in users.iter().take(9).enumerate() {
+                sqlx::query(
+                    "INSERT INTO rsvps (event_id, user_id, status, guests, arrival, checked_in_at, created_at, updated_at) \
+                     VALUES ($1, $2, 'going', 0, $3, $4, $5, $5)",
+                )
+                .bind(event.id)
+                .bind(u.id)
+                .bind(i as i64 + 1)
+                .bind((i < 7).then_some(event.starts_at))
+                .bind(event.starts_at - 7 * clock::DAY)
+                .execute(db.write())
+                .await?;
+            }
+            sqlx::query("UPDATE events SET seats_taken = 9 WHERE id = $1")
+                .bind(event.id)
+                .execute(db.write())
+                .await?;
+            continue;
+        }
+        events::publish(db, &founder, event.id).await?;
+        for u in users.iter().skip(1).take(if approval { 4 } else { 8 }) {
+            rsvp::respond(db, site, u, event.id, true, 0).await?;
+        }
+    }
+    report.push_str(&format!("; community devops-moscow with {created} events added"));
+    Ok(report)
+}
+
+async fn members(db: &Db) -> anyhow::Result<Vec<User>> {
+    let mut users = Vec::new();
+    for (email, _, _) in MEMBERS {
+        let row = sqlx::query("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(db.read())
+            .await?;
+        users.push(sbor_domain::accounts::get(db, row.try_get("id")?).await?);
+    }
+    Ok(users)
 }

@@ -302,6 +302,53 @@ impl TestApp {
             .await
     }
 
+    /// A confirmed account made directly in the database (no password hashing, for speed) and a
+    /// browser logged in as it.
+    pub async fn member(&self, email: &str, name: &str) -> (sbor_domain::accounts::User, reqwest::Client) {
+        use sqlx::Row;
+        let row = sqlx::query(
+            "INSERT INTO users (email, display_name, lang, time_zone, email_confirmed_at, created_at) \
+             VALUES ($1, $2, 'en', 'UTC', 1, 1) RETURNING id",
+        )
+        .bind(email)
+        .bind(name)
+        .fetch_one(self.db.write())
+        .await
+        .expect("insert member");
+        let user = sbor_domain::accounts::get(&self.db, row.try_get("id").unwrap())
+            .await
+            .unwrap();
+        (user.clone(), self.browser_for(user.id).await)
+    }
+
+    /// A browser with a fresh session of `user_id`.
+    pub async fn browser_for(&self, user_id: i64) -> reqwest::Client {
+        let token = sbor_domain::sessions::create(&self.db, user_id)
+            .await
+            .expect("session");
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::COOKIE,
+            format!("sbor_session={token}").parse().unwrap(),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// A site admin's browser.
+    pub async fn admin(&self, email: &str) -> (sbor_domain::accounts::User, reqwest::Client) {
+        let site = sbor_domain::accounts::Site {
+            base_url: self.base_url.clone(),
+        };
+        let (user, _) = sbor_domain::accounts::create_admin(&self.db, &site, email, Some("Admin"))
+            .await
+            .unwrap();
+        (user.clone(), self.browser_for(user.id).await)
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         use sqlx::Row;
         let row = sqlx::query(sql)
@@ -339,6 +386,16 @@ pub async fn submit_with(
         .send()
         .await
         .expect("POST")
+}
+
+/// The text of the `.ics` attachment of a mail, if it has one.
+pub fn ics_attachment(mail: &ReceivedMail) -> Option<String> {
+    use mail_parser::MimeHeaders;
+    let parsed = mail_parser::MessageParser::default().parse(&mail.data)?;
+    parsed
+        .attachments()
+        .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".ics")))
+        .map(|a| String::from_utf8_lossy(a.contents()).into_owned())
 }
 
 /// The `Location` of a redirect, made relative to the site.

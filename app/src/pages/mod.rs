@@ -3,5 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod community;
 pub mod errors;
+pub mod event;
 pub mod home;

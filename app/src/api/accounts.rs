@@ -1,32 +1,22 @@
-//! Server functions: the only door from the UI to the rules layer.
-//!
-//! Each one checks who is calling, calls `sbor_domain`, and maps its errors. They have fixed
-//! endpoints (`/api/<name>`) so that no-JavaScript forms and tests can post to them directly.
-//! Successful form actions end with a redirect: a 302 for a plain form post, a full page load
-//! when JavaScript is on (see the redirect hook in the frontend crate).
+//! Account server functions: sign-up, login, mailed links, profile, admin overview.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{self, ServerCtx};
+use crate::ssr;
 #[cfg(feature = "ssr")]
 use sbor_domain::rate_limit::Action;
 
 #[cfg(feature = "ssr")]
-fn done(ctx: &ServerCtx, flash: Option<&str>, to: &str) {
-    if let Some(f) = flash {
-        ssr::set_flash(ctx, f);
-    }
-    leptos_axum::redirect(to);
-}
+use super::done;
 
 /// A `next` parameter is followed only to a path on this site: one slash, then no second
 /// slash or backslash, and no whitespace or control characters (browsers drop those, so
 /// `/\t/evil.example` would become `//evil.example`).
 #[cfg(feature = "ssr")]
-fn safe_next(next: Option<String>) -> String {
+pub(crate) fn safe_next(next: Option<String>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')

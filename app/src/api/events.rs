@@ -1,0 +1,405 @@
+//! Event server functions: the event page, the organizer's editor and dashboard, RSVPs.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::done;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::ssr;
+
+/// The editable fields of an event, as the form shows them (times local to the event's zone).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventForm {
+    pub title: String,
+    pub description: String,
+    pub starts_local: String,
+    pub ends_local: String,
+    pub time_zone: String,
+    pub venue_name: String,
+    pub venue_address: String,
+    pub map_url: String,
+    pub online_url: String,
+    pub cover_url: String,
+    pub capacity: String,
+    pub max_guests: String,
+    pub approval_required: bool,
+    pub rsvp_opens_local: String,
+    pub rsvp_closes_local: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MyRsvp {
+    pub status: String,
+    pub guests: i64,
+    pub position: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventView {
+    pub id: i64,
+    pub community_id: i64,
+    pub community_slug: String,
+    pub community_name: String,
+    pub title: String,
+    pub description_html: String,
+    pub when: String,
+    /// The same time in the reader's own zone, when that differs.
+    pub your_time: Option<String>,
+    pub starts_at: String,
+    pub venue_name: String,
+    pub venue_address: String,
+    pub map_url: String,
+    /// Only for people with a seat, and organizers.
+    pub online_url: Option<String>,
+    pub has_online: bool,
+    pub cover_url: String,
+    pub capacity: Option<i64>,
+    pub going: i64,
+    pub seats_taken: i64,
+    pub waitlisted: i64,
+    pub pending: i64,
+    pub max_guests: i64,
+    pub approval_required: bool,
+    pub status: String,
+    /// Why RSVPs are not accepted now (an error code), if they are not.
+    pub rsvp_closed: Option<String>,
+    pub my_rsvp: Option<MyRsvp>,
+    pub can_manage: bool,
+    /// The editable fields, for organizers only (they include the online link).
+    pub form: Option<EventForm>,
+}
+
+#[cfg(feature = "ssr")]
+fn form_of(e: &sbor_domain::events::Event) -> EventForm {
+    EventForm {
+        title: e.title.clone(),
+        description: e.description.clone(),
+        starts_local: e.local_input(e.starts_at),
+        ends_local: e.local_input(e.ends_at),
+        time_zone: e.time_zone.clone(),
+        venue_name: e.venue_name.clone(),
+        venue_address: e.venue_address.clone(),
+        map_url: e.map_url.clone(),
+        online_url: e.online_url.clone(),
+        cover_url: e.cover_url.clone(),
+        capacity: e.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        max_guests: e.max_guests.to_string(),
+        approval_required: e.approval_required,
+        rsvp_opens_local: e.rsvp_opens_at.map(|t| e.local_input(t)).unwrap_or_default(),
+        rsvp_closes_local: e.rsvp_closes_at.map(|t| e.local_input(t)).unwrap_or_default(),
+    }
+}
+
+#[server(endpoint = "event_page")]
+pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
+    use sbor_domain::events::Status;
+    let ctx = ssr::ctx()?;
+    let info = ssr::request_info()?;
+    let e = sbor_domain::events::get(&ctx.db, event_id).await?;
+    let c = sbor_domain::communities::get(&ctx.db, e.community_id).await?;
+    let can_manage = match &info.user {
+        Some(u) => sbor_domain::communities::can_manage(&ctx.db, c.id, u).await?,
+        None => false,
+    };
+    if e.status == Status::Draft && !can_manage {
+        return Err(AppError::NotFound);
+    }
+    let mine = match &info.user {
+        Some(u) => sbor_domain::rsvp::of_user(&ctx.db, e.id, u.id).await?,
+        None => None,
+    };
+    let position = match (&mine, &info.user) {
+        (Some(r), Some(u)) if r.status == sbor_domain::rsvp::RsvpStatus::Waitlisted => {
+            sbor_domain::rsvp::waitlist_position(&ctx.db, e.id, u.id).await?
+        }
+        _ => None,
+    };
+    let counts = sbor_domain::rsvp::counts(&ctx.db, e.id).await?;
+    let lang = info.lang.into();
+    let your_time = info
+        .user
+        .as_ref()
+        .and_then(|u| u.time_zone.parse::<chrono_tz::Tz>().ok())
+        .filter(|tz| tz.name() != e.time_zone)
+        .map(|tz| sbor_domain::mail_templates::when_in_zone(lang, &e, tz));
+    let seated = mine
+        .as_ref()
+        .is_some_and(|r| r.status == sbor_domain::rsvp::RsvpStatus::Going);
+    Ok(EventView {
+        id: e.id,
+        community_id: c.id,
+        community_slug: c.slug,
+        community_name: c.name,
+        title: e.title.clone(),
+        description_html: sbor_domain::markdown::to_safe_html(&e.description),
+        when: sbor_domain::mail_templates::when_in(lang, &e),
+        your_time,
+        starts_at: sbor_domain::clock::rfc3339(e.starts_at),
+        venue_name: e.venue_name.clone(),
+        venue_address: e.venue_address.clone(),
+        map_url: e.map_url.clone(),
+        online_url: (seated || can_manage)
+            .then(|| e.online_url.clone())
+            .filter(|u| !u.is_empty()),
+        has_online: !e.online_url.is_empty(),
+        cover_url: e.cover_url.clone(),
+        capacity: e.capacity,
+        going: counts.going,
+        seats_taken: e.seats_taken,
+        waitlisted: counts.waitlisted,
+        pending: counts.pending,
+        max_guests: e.max_guests,
+        approval_required: e.approval_required,
+        status: e.status.code().into(),
+        rsvp_closed: e.rsvp_open(sbor_domain::clock::now()).err().map(str::to_owned),
+        my_rsvp: mine.map(|r| MyRsvp {
+            status: r.status.code().into(),
+            guests: r.guests,
+            position,
+        }),
+        can_manage,
+        form: can_manage.then(|| form_of(&e)),
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewEventView {
+    pub community_id: i64,
+    pub community_name: String,
+    pub form: EventForm,
+}
+
+/// An empty event form for a community, with its time zone filled in.
+#[server(endpoint = "new_event_form")]
+pub async fn new_event_form(slug: String) -> Result<NewEventView, AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
+    sbor_domain::communities::require_organizer(&ctx.db, c.id, &user).await?;
+    Ok(NewEventView {
+        community_id: c.id,
+        community_name: c.name,
+        form: EventForm {
+            time_zone: c.time_zone,
+            max_guests: "0".into(),
+            ..Default::default()
+        },
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn input(f: &EventForm) -> sbor_domain::events::EventInput<'_> {
+    sbor_domain::events::EventInput {
+        title: &f.title,
+        description: &f.description,
+        starts_local: &f.starts_local,
+        ends_local: &f.ends_local,
+        time_zone: &f.time_zone,
+        venue_name: &f.venue_name,
+        venue_address: &f.venue_address,
+        map_url: &f.map_url,
+        online_url: &f.online_url,
+        cover_url: &f.cover_url,
+        capacity: &f.capacity,
+        max_guests: &f.max_guests,
+        approval_required: f.approval_required,
+        rsvp_opens_local: &f.rsvp_opens_local,
+        rsvp_closes_local: &f.rsvp_closes_local,
+    }
+}
+
+/// The event form as posted: a checkbox is absent when unticked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PostedEvent {
+    pub title: String,
+    pub description: String,
+    pub starts_local: String,
+    pub ends_local: String,
+    pub time_zone: String,
+    pub venue_name: String,
+    pub venue_address: String,
+    pub map_url: String,
+    pub online_url: String,
+    pub cover_url: String,
+    pub capacity: String,
+    pub max_guests: String,
+    pub approval_required: Option<String>,
+    pub rsvp_opens_local: String,
+    pub rsvp_closes_local: String,
+}
+
+impl From<PostedEvent> for EventForm {
+    fn from(p: PostedEvent) -> EventForm {
+        EventForm {
+            title: p.title,
+            description: p.description,
+            starts_local: p.starts_local,
+            ends_local: p.ends_local,
+            time_zone: p.time_zone,
+            venue_name: p.venue_name,
+            venue_address: p.venue_address,
+            map_url: p.map_url,
+            online_url: p.online_url,
+            cover_url: p.cover_url,
+            capacity: p.capacity,
+            max_guests: p.max_guests,
+            approval_required: p.approval_required.is_some_and(|v| !v.is_empty() && v != "false"),
+            rsvp_opens_local: p.rsvp_opens_local,
+            rsvp_closes_local: p.rsvp_closes_local,
+        }
+    }
+}
+
+#[server(endpoint = "create_event")]
+pub async fn create_event(community_id: i64, event: PostedEvent) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let form: EventForm = event.into();
+    let e = sbor_domain::events::create(&ctx.db, &user, community_id, input(&form)).await?;
+    done(&ctx, Some("event_created"), &format!("/e/{}", e.id));
+    Ok(())
+}
+
+#[server(endpoint = "update_event")]
+pub async fn update_event(event_id: i64, event: PostedEvent) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let form: EventForm = event.into();
+    sbor_domain::events::update(&ctx.db, &ctx.site, &user, event_id, input(&form)).await?;
+    ctx.mail_queued.notify_one();
+    done(&ctx, Some("saved"), &format!("/e/{event_id}"));
+    Ok(())
+}
+
+/// Publish, cancel or delete, by an organizer.
+#[server(endpoint = "event_action")]
+pub async fn event_action(event_id: i64, action: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    match action.as_str() {
+        "publish" => {
+            sbor_domain::events::publish(&ctx.db, &user, event_id).await?;
+            done(&ctx, Some("event_published"), &format!("/e/{event_id}"));
+        }
+        "cancel" => {
+            sbor_domain::events::cancel(&ctx.db, &ctx.site, &user, event_id).await?;
+            ctx.mail_queued.notify_one();
+            done(&ctx, Some("event_cancelled"), &format!("/e/{event_id}"));
+        }
+        "delete" => {
+            let e = sbor_domain::events::get(&ctx.db, event_id).await?;
+            let c = sbor_domain::communities::get(&ctx.db, e.community_id).await?;
+            sbor_domain::events::delete(&ctx.db, &user, event_id).await?;
+            done(&ctx, Some("event_deleted"), &format!("/c/{}", c.slug));
+        }
+        _ => {
+            return Err(AppError::Field {
+                field: "action".into(),
+                code: "invalid_action".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RsvpResult {
+    pub status: String,
+    pub position: Option<i64>,
+    pub party_too_big: bool,
+}
+
+/// A member's answer: `going` is `yes` or `no`; guests count toward capacity.
+#[server(endpoint = "rsvp")]
+pub async fn rsvp(event_id: i64, going: String, guests: Option<String>) -> Result<RsvpResult, AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let guests = match guests.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
+        None => 0,
+        Some(g) => g.parse::<i64>().map_err(|_| AppError::Field {
+            field: "guests".into(),
+            code: "invalid_number".into(),
+        })?,
+    };
+    let yes = matches!(going.as_str(), "yes" | "true" | "going");
+    let outcome = sbor_domain::rsvp::respond(&ctx.db, &ctx.site, &user, event_id, yes, guests).await?;
+    ctx.mail_queued.notify_one();
+    let flash = format!("rsvp_{}", outcome.status.code());
+    done(&ctx, Some(&flash), &format!("/e/{event_id}"));
+    Ok(RsvpResult {
+        status: outcome.status.code().into(),
+        position: outcome.position,
+        party_too_big: outcome.party_too_big,
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttendeeDto {
+    pub rsvp_id: i64,
+    pub display_name: String,
+    pub email: String,
+    pub status: String,
+    pub guests: i64,
+    pub checked_in: bool,
+    pub answered: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub event: EventView,
+    pub attendees: Vec<AttendeeDto>,
+}
+
+#[server(endpoint = "event_dashboard")]
+pub async fn event_dashboard(event_id: i64) -> Result<Dashboard, AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let attendees = sbor_domain::rsvp::attendees(&ctx.db, &user, event_id).await?;
+    Ok(Dashboard {
+        event: event_page(event_id).await?,
+        attendees: attendees
+            .into_iter()
+            .map(|a| AttendeeDto {
+                rsvp_id: a.rsvp.id,
+                display_name: a.display_name,
+                email: a.email,
+                status: a.rsvp.status.code().into(),
+                guests: a.rsvp.guests,
+                checked_in: a.rsvp.checked_in_at.is_some(),
+                answered: sbor_domain::clock::rfc3339(a.rsvp.created_at),
+            })
+            .collect(),
+    })
+}
+
+/// Approve or decline one pending RSVP, or (`rsvp_id` empty) all of them.
+#[server(endpoint = "decide_rsvps")]
+pub async fn decide_rsvps(event_id: i64, rsvp_id: Option<String>, decision: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let approve = match decision.as_str() {
+        "approve" => true,
+        "decline" => false,
+        _ => {
+            return Err(AppError::Field {
+                field: "decision".into(),
+                code: "invalid_action".into(),
+            });
+        }
+    };
+    let ids: Vec<i64> = match rsvp_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(id) => vec![id.parse().map_err(|_| AppError::NotFound)?],
+        None => sbor_domain::rsvp::attendees(&ctx.db, &user, event_id)
+            .await?
+            .into_iter()
+            .filter(|a| a.rsvp.status == sbor_domain::rsvp::RsvpStatus::Pending)
+            .map(|a| a.rsvp.id)
+            .collect(),
+    };
+    sbor_domain::rsvp::decide(&ctx.db, &ctx.site, &user, event_id, &ids, approve).await?;
+    ctx.mail_queued.notify_one();
+    done(&ctx, Some("saved"), &format!("/e/{event_id}/manage"));
+    Ok(())
+}

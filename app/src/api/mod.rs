@@ -1,0 +1,45 @@
+//! Server functions: the only door from the UI to the rules layer.
+//!
+//! Each one checks who is calling, calls `sbor_domain`, and maps its errors. They have fixed
+//! endpoints (`/api/<name>`) so that no-JavaScript forms and tests can post to them directly.
+//! Successful form actions end with a redirect: a 302 for a plain form post, a full page load
+//! when JavaScript is on (see the redirect hook in the frontend crate).
+
+pub mod accounts;
+pub mod communities;
+pub mod events;
+
+pub use accounts::*;
+pub use communities::*;
+pub use events::*;
+
+#[cfg(feature = "ssr")]
+pub(crate) fn done(ctx: &crate::ssr::ServerCtx, flash: Option<&str>, to: &str) {
+    if let Some(f) = flash {
+        crate::ssr::set_flash(ctx, f);
+    }
+    leptos_axum::redirect(to);
+}
+
+/// Where a form came from (its Referer), when that is a page of this site; for "go back".
+#[cfg(feature = "ssr")]
+pub(crate) fn back_to(fallback: &str) -> String {
+    use leptos::prelude::use_context;
+    use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+        .and_then(|r| url::Url::parse(&r).ok())
+        .map(|u| {
+            format!(
+                "{}{}",
+                u.path(),
+                u.query().map(|q| format!("?{q}")).unwrap_or_default()
+            )
+        })
+        .map(|p| accounts::safe_next(Some(p)))
+        .unwrap_or_else(|| fallback.to_owned())
+}

@@ -1,0 +1,575 @@
+//! Events: what they are, when (a UTC instant plus the event's IANA time zone), where, and the
+//! organizer's life cycle draft → published → cancelled (or deleted).
+
+use chrono::{NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::accounts::{Site, User};
+use crate::clock::{self, Micros};
+use crate::communities::{self, parse_time_zone, parse_url};
+use crate::error::{DomainError, Result};
+use crate::mail_templates::{self, Template};
+use crate::{Db, rsvp};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    Published,
+    Cancelled,
+}
+
+impl Status {
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Published => "published",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(s: &str) -> Status {
+        match s {
+            "published" => Status::Published,
+            "cancelled" => Status::Cancelled,
+            _ => Status::Draft,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub id: i64,
+    pub community_id: i64,
+    pub title: String,
+    pub description: String,
+    pub starts_at: Micros,
+    pub ends_at: Micros,
+    pub time_zone: String,
+    pub venue_name: String,
+    pub venue_address: String,
+    pub map_url: String,
+    pub online_url: String,
+    pub cover_url: String,
+    pub capacity: Option<i64>,
+    pub max_guests: i64,
+    pub approval_required: bool,
+    pub rsvp_opens_at: Option<Micros>,
+    pub rsvp_closes_at: Option<Micros>,
+    pub status: Status,
+    pub seats_taken: i64,
+    /// iCalendar SEQUENCE: raised whenever the time or place changes.
+    pub sequence: i64,
+}
+
+pub(crate) const COLUMNS: &str = "id, community_id, title, description, starts_at, ends_at, time_zone, venue_name, \
+    venue_address, map_url, online_url, cover_url, capacity, max_guests, approval_required, rsvp_opens_at, \
+    rsvp_closes_at, status, seats_taken, sequence";
+
+impl Event {
+    pub(crate) fn from_row(r: &AnyRow) -> Result<Event> {
+        Ok(Event {
+            id: r.try_get("id")?,
+            community_id: r.try_get("community_id")?,
+            title: r.try_get("title")?,
+            description: r.try_get("description")?,
+            starts_at: r.try_get("starts_at")?,
+            ends_at: r.try_get("ends_at")?,
+            time_zone: r.try_get("time_zone")?,
+            venue_name: r.try_get("venue_name")?,
+            venue_address: r.try_get("venue_address")?,
+            map_url: r.try_get("map_url")?,
+            online_url: r.try_get("online_url")?,
+            cover_url: r.try_get("cover_url")?,
+            capacity: r.try_get("capacity")?,
+            max_guests: r.try_get("max_guests")?,
+            approval_required: r.try_get::<i64, _>("approval_required")? != 0,
+            rsvp_opens_at: r.try_get("rsvp_opens_at")?,
+            rsvp_closes_at: r.try_get("rsvp_closes_at")?,
+            status: Status::parse(&r.try_get::<String, _>("status")?),
+            seats_taken: r.try_get("seats_taken")?,
+            sequence: r.try_get("sequence")?,
+        })
+    }
+
+    pub fn tz(&self) -> Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// `2026-12-10T19:00` in the event's zone, as an HTML `datetime-local` value.
+    pub fn local_input(&self, at: Micros) -> String {
+        clock::to_datetime(at)
+            .with_timezone(&self.tz())
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    }
+
+    /// Whether RSVPs are accepted at `now`: published, the window open, not yet started.
+    pub fn rsvp_open(&self, now: Micros) -> std::result::Result<(), &'static str> {
+        if self.status == Status::Cancelled {
+            return Err("event_cancelled");
+        }
+        if self.status != Status::Published {
+            return Err("event_not_published");
+        }
+        if self.rsvp_opens_at.is_some_and(|o| now < o) {
+            return Err("rsvp_not_open_yet");
+        }
+        let closes = self
+            .rsvp_closes_at
+            .map_or(self.starts_at, |c| c.min(self.starts_at));
+        if now >= closes {
+            return Err("rsvp_closed");
+        }
+        Ok(())
+    }
+}
+
+/// The form an organizer fills in; times are local to `time_zone`, as `datetime-local` gives them.
+pub struct EventInput<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub starts_local: &'a str,
+    pub ends_local: &'a str,
+    pub time_zone: &'a str,
+    pub venue_name: &'a str,
+    pub venue_address: &'a str,
+    pub map_url: &'a str,
+    pub online_url: &'a str,
+    pub cover_url: &'a str,
+    pub capacity: &'a str,
+    pub max_guests: &'a str,
+    pub approval_required: bool,
+    pub rsvp_opens_local: &'a str,
+    pub rsvp_closes_local: &'a str,
+}
+
+struct Parsed {
+    title: String,
+    description: String,
+    starts_at: Micros,
+    ends_at: Micros,
+    time_zone: String,
+    venue_name: String,
+    venue_address: String,
+    map_url: String,
+    online_url: String,
+    cover_url: String,
+    capacity: Option<i64>,
+    max_guests: i64,
+    approval_required: bool,
+    rsvp_opens_at: Option<Micros>,
+    rsvp_closes_at: Option<Micros>,
+}
+
+/// A wall-clock time in `tz` to an instant. Times that do not exist (spring forward) or exist
+/// twice (fall back) are refused rather than guessed.
+pub fn parse_local(raw: &str, tz: Tz, field: &'static str) -> Result<Micros> {
+    let raw = raw.trim();
+    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M"))
+        .map_err(|_| {
+            DomainError::invalid(
+                field,
+                if raw.is_empty() {
+                    "required"
+                } else {
+                    "invalid_datetime"
+                },
+            )
+        })?;
+    match tz.from_local_datetime(&naive) {
+        chrono::LocalResult::Single(t) => Ok(t.timestamp_micros()),
+        _ => Err(DomainError::invalid(field, "ambiguous_local_time")),
+    }
+}
+
+fn optional_local(raw: &str, tz: Tz, field: &'static str) -> Result<Option<Micros>> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_local(raw, tz, field).map(Some)
+    }
+}
+
+fn parse_count(raw: &str, field: &'static str, max: i64) -> Result<Option<i64>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match raw.parse::<i64>() {
+        Ok(n) if (0..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(DomainError::invalid(field, "invalid_number")),
+    }
+}
+
+fn parse(input: &EventInput<'_>) -> Result<Parsed> {
+    let title = input.title.trim();
+    if title.is_empty() {
+        return Err(DomainError::invalid("title", "required"));
+    }
+    if title.chars().count() > 200 {
+        return Err(DomainError::invalid("title", "too_long"));
+    }
+    if input.description.chars().count() > 50_000 {
+        return Err(DomainError::invalid("description", "too_long"));
+    }
+    let tz = parse_time_zone(input.time_zone)?;
+    let starts_at = parse_local(input.starts_local, tz, "starts_at")?;
+    let ends_at = parse_local(input.ends_local, tz, "ends_at")?;
+    if ends_at <= starts_at {
+        return Err(DomainError::invalid("ends_at", "ends_before_start"));
+    }
+    let rsvp_opens_at = optional_local(input.rsvp_opens_local, tz, "rsvp_opens_at")?;
+    let rsvp_closes_at = optional_local(input.rsvp_closes_local, tz, "rsvp_closes_at")?;
+    if let (Some(o), Some(c)) = (rsvp_opens_at, rsvp_closes_at)
+        && c <= o
+    {
+        return Err(DomainError::invalid("rsvp_closes_at", "closes_before_opens"));
+    }
+    Ok(Parsed {
+        title: title.to_owned(),
+        description: input.description.trim().to_owned(),
+        starts_at,
+        ends_at,
+        time_zone: tz.name().to_owned(),
+        venue_name: input.venue_name.trim().chars().take(200).collect(),
+        venue_address: input.venue_address.trim().chars().take(500).collect(),
+        map_url: parse_url(input.map_url, "map_url")?,
+        online_url: parse_url(input.online_url, "online_url")?,
+        cover_url: parse_url(input.cover_url, "cover_url")?,
+        capacity: parse_count(input.capacity, "capacity", 1_000_000)?,
+        max_guests: parse_count(input.max_guests, "max_guests", 50)?.unwrap_or(0),
+        approval_required: input.approval_required,
+        rsvp_opens_at,
+        rsvp_closes_at,
+    })
+}
+
+pub async fn create(db: &Db, actor: &User, community_id: i64, input: EventInput<'_>) -> Result<Event> {
+    communities::require_organizer(db, community_id, actor).await?;
+    let p = parse(&input)?;
+    let now = clock::now();
+    let row = sqlx::query(
+        "INSERT INTO events (community_id, title, description, starts_at, ends_at, time_zone, venue_name, \
+           venue_address, map_url, online_url, cover_url, capacity, max_guests, approval_required, rsvp_opens_at, \
+           rsvp_closes_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
+    )
+    .bind(community_id)
+    .bind(&p.title)
+    .bind(&p.description)
+    .bind(p.starts_at)
+    .bind(p.ends_at)
+    .bind(&p.time_zone)
+    .bind(&p.venue_name)
+    .bind(&p.venue_address)
+    .bind(&p.map_url)
+    .bind(&p.online_url)
+    .bind(&p.cover_url)
+    .bind(p.capacity)
+    .bind(p.max_guests)
+    .bind(p.approval_required as i64)
+    .bind(p.rsvp_opens_at)
+    .bind(p.rsvp_closes_at)
+    .bind(now)
+    .fetch_one(db.write())
+    .await?;
+    get(db, row.try_get("id")?).await
+}
+
+/// Locks the event row for the rest of the transaction (PostgreSQL: row lock; SQLite: the one
+/// writer) and reads it. Every change to seats goes through here, which serialises them.
+pub(crate) async fn lock(tx: &mut AnyConnection, event_id: i64) -> Result<Event> {
+    Ok(lock_with_seq(tx, event_id).await?.0)
+}
+
+/// [`lock`], also returning the next arrival number (each call hands out a new one).
+pub(crate) async fn lock_with_seq(tx: &mut AnyConnection, event_id: i64) -> Result<(Event, i64)> {
+    let row = sqlx::query(&format!(
+        "UPDATE events SET rsvp_seq = rsvp_seq + 1 WHERE id = $1 RETURNING {COLUMNS}, rsvp_seq"
+    ))
+    .bind(event_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(DomainError::NotFound)?;
+    Ok((Event::from_row(&row)?, row.try_get("rsvp_seq")?))
+}
+
+/// Saves an organizer's edit. Lowering capacity below the seats already confirmed is refused
+/// with the number; raising it promotes from the waitlist. A new time or place raises the
+/// calendar SEQUENCE and tells everyone going or waiting what changed.
+pub async fn update(
+    db: &Db,
+    site: &Site,
+    actor: &User,
+    event_id: i64,
+    input: EventInput<'_>,
+) -> Result<Event> {
+    let current = get(db, event_id).await?;
+    communities::require_organizer(db, current.community_id, actor).await?;
+    let p = parse(&input)?;
+    let mut tx = db.write().begin().await?;
+    let locked = lock(&mut tx, event_id).await?;
+    if let Some(cap) = p.capacity
+        && cap < locked.seats_taken
+    {
+        return Err(DomainError::CapacityBelowConfirmed {
+            confirmed: locked.seats_taken,
+        });
+    }
+    let time_changed = p.starts_at != locked.starts_at || p.ends_at != locked.ends_at;
+    let place_changed = p.venue_name != locked.venue_name
+        || p.venue_address != locked.venue_address
+        || p.online_url != locked.online_url;
+    let sequence = locked.sequence + i64::from(time_changed || place_changed);
+    sqlx::query(
+        "UPDATE events SET title = $1, description = $2, starts_at = $3, ends_at = $4, time_zone = $5, \
+           venue_name = $6, venue_address = $7, map_url = $8, online_url = $9, cover_url = $10, capacity = $11, \
+           max_guests = $12, approval_required = $13, rsvp_opens_at = $14, rsvp_closes_at = $15, sequence = $16, \
+           updated_at = $17 WHERE id = $18",
+    )
+    .bind(&p.title)
+    .bind(&p.description)
+    .bind(p.starts_at)
+    .bind(p.ends_at)
+    .bind(&p.time_zone)
+    .bind(&p.venue_name)
+    .bind(&p.venue_address)
+    .bind(&p.map_url)
+    .bind(&p.online_url)
+    .bind(&p.cover_url)
+    .bind(p.capacity)
+    .bind(p.max_guests)
+    .bind(p.approval_required as i64)
+    .bind(p.rsvp_opens_at)
+    .bind(p.rsvp_closes_at)
+    .bind(sequence)
+    .bind(clock::now())
+    .bind(event_id)
+    .execute(&mut *tx)
+    .await?;
+    let updated = lock(&mut tx, event_id).await?;
+    rsvp::promote_waitlist(&mut tx, site, &updated).await?;
+    if updated.status == Status::Published && (time_changed || place_changed) {
+        let changes = describe_changes(&locked, &updated, time_changed, place_changed);
+        rsvp::notify_all(
+            &mut tx,
+            site,
+            &updated,
+            "event_changed",
+            &["going", "waitlisted"],
+            |lang, name, when, url| {
+                mail_templates::render(
+                    lang,
+                    &Template::EventChanged {
+                        name,
+                        event: &updated.title,
+                        when,
+                        changes: &changes,
+                        url,
+                    },
+                )
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    get(db, event_id).await
+}
+
+fn describe_changes(old: &Event, new: &Event, time: bool, place: bool) -> String {
+    let mut parts = Vec::new();
+    if time {
+        let when = |e: &Event| mail_templates::when_in(crate::lang::Lang::En, e);
+        parts.push(format!("{} → {}", when(old), when(new)));
+    }
+    if place {
+        let place = |e: &Event| {
+            [
+                e.venue_name.as_str(),
+                e.venue_address.as_str(),
+                e.online_url.as_str(),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ")
+        };
+        parts.push(format!("{} → {}", place(old), place(new)));
+    }
+    parts.join("\n")
+}
+
+pub async fn publish(db: &Db, actor: &User, event_id: i64) -> Result<Event> {
+    let e = get(db, event_id).await?;
+    communities::require_organizer(db, e.community_id, actor).await?;
+    if e.status == Status::Cancelled {
+        return Err(DomainError::Refused("event_cancelled"));
+    }
+    sqlx::query("UPDATE events SET status = 'published', updated_at = $1 WHERE id = $2 AND status = 'draft'")
+        .bind(clock::now())
+        .bind(event_id)
+        .execute(db.write())
+        .await?;
+    get(db, event_id).await
+}
+
+/// Cancels an event: no more RSVPs, and everyone going, waiting or pending is told.
+pub async fn cancel(db: &Db, site: &Site, actor: &User, event_id: i64) -> Result<Event> {
+    let e = get(db, event_id).await?;
+    communities::require_organizer(db, e.community_id, actor).await?;
+    let mut tx = db.write().begin().await?;
+    let locked = lock(&mut tx, event_id).await?;
+    if locked.status != Status::Cancelled {
+        sqlx::query(
+            "UPDATE events SET status = 'cancelled', sequence = sequence + 1, updated_at = $1 WHERE id = $2",
+        )
+        .bind(clock::now())
+        .bind(event_id)
+        .execute(&mut *tx)
+        .await?;
+        if locked.status == Status::Published {
+            let cancelled = Event {
+                status: Status::Cancelled,
+                sequence: locked.sequence + 1,
+                ..locked.clone()
+            };
+            rsvp::notify_all(
+                &mut tx,
+                site,
+                &cancelled,
+                "event_cancelled",
+                &["going", "waitlisted", "pending"],
+                |lang, name, when, url| {
+                    mail_templates::render(
+                        lang,
+                        &Template::EventCancelled {
+                            name,
+                            event: &cancelled.title,
+                            when,
+                            url,
+                        },
+                    )
+                },
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    get(db, event_id).await
+}
+
+pub async fn delete(db: &Db, actor: &User, event_id: i64) -> Result<()> {
+    let e = get(db, event_id).await?;
+    communities::require_organizer(db, e.community_id, actor).await?;
+    sqlx::query("DELETE FROM events WHERE id = $1")
+        .bind(event_id)
+        .execute(db.write())
+        .await?;
+    Ok(())
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Event> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM events WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.read())
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    Event::from_row(&row)
+}
+
+/// An event with its community's name and slug, for listings.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub event: Event,
+    pub community_slug: String,
+    pub community_name: String,
+}
+
+/// What the home page and search ask for.
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    pub text: Option<String>,
+    pub community_id: Option<i64>,
+    pub from: Option<Micros>,
+    pub to: Option<Micros>,
+    /// Past events (newest first) instead of upcoming ones (soonest first).
+    pub past: bool,
+    pub include_drafts: bool,
+    pub limit: i64,
+}
+
+pub async fn search(db: &Db, q: &Query) -> Result<Vec<Listed>> {
+    let now = clock::now();
+    let text = q
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| format!("%{}%", t.to_lowercase()));
+    let sql = format!(
+        "SELECT {cols}, c.slug AS community_slug, c.name AS community_name FROM events e \
+         JOIN communities c ON c.id = e.community_id \
+         WHERE ($1 = 1 OR e.status <> 'draft') \
+           AND (CASE WHEN $2 = 1 THEN e.ends_at < $3 ELSE e.ends_at >= $3 END) \
+           AND ($4 = 0 OR e.community_id = $4) \
+           AND ($5 = 0 OR e.starts_at >= $5) AND ($6 = 0 OR e.starts_at < $6) \
+           AND ($7 = '' OR LOWER(e.title) LIKE $7 OR LOWER(e.description) LIKE $7 OR LOWER(c.name) LIKE $7) \
+         ORDER BY e.starts_at {order}, e.id LIMIT $8",
+        cols = COLUMNS
+            .split(", ")
+            .map(|c| format!("e.{c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        order = if q.past { "DESC" } else { "ASC" },
+    );
+    let rows = sqlx::query(&sql)
+        .bind(q.include_drafts as i64)
+        .bind(q.past as i64)
+        .bind(now)
+        .bind(q.community_id.unwrap_or(0))
+        .bind(q.from.unwrap_or(0))
+        .bind(q.to.unwrap_or(0))
+        .bind(text.unwrap_or_default())
+        .bind(if q.limit > 0 { q.limit } else { 50 })
+        .fetch_all(db.read())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Listed {
+                event: Event::from_row(r)?,
+                community_slug: r.try_get("community_slug")?,
+                community_name: r.try_get("community_name")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_times_use_the_zone_and_refuse_gaps() {
+        let msk: Tz = "Europe/Moscow".parse().unwrap();
+        let t = parse_local("2026-12-10T19:00", msk, "starts_at").unwrap();
+        assert_eq!(clock::rfc3339(t), "2026-12-10T16:00:00Z");
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        assert!(
+            parse_local("2026-03-29T02:30", berlin, "starts_at").is_err(),
+            "does not exist"
+        );
+        assert!(
+            parse_local("2026-10-25T02:30", berlin, "starts_at").is_err(),
+            "exists twice"
+        );
+        assert!(matches!(
+            parse_local("", msk, "starts_at"),
+            Err(DomainError::Invalid { code: "required", .. })
+        ));
+    }
+}

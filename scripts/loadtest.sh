@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Load test on this machine: builds the release server and sbor-load, fills a fresh database
+# (10 000 members, an event page with 2 000 RSVPs, two fresh events with 300 seats), starts the
+# server, then measures
+#   1. the event page against /healthz (64 keep-alive connections, 20 s each, after 3 s warm-up);
+#   2. an RSVP storm: 2 000 members RSVP to one event at the same moment (+ database checks);
+#   3. the same storm on the second event with 64 requests in flight.
+# It stops the server and drops the database at the end, also on failure or Ctrl-C.
+#
+#   scripts/loadtest.sh sqlite|postgres
+#
+# Results: stdout, and target/loadtest/<backend>.md (tables) and .jsonl (one JSON line per
+# measurement); the server's log is kept as target/loadtest/<backend>-server.log.
+# Knobs (environment): PROFILE=release|debug (default release), SKIP_BUILD=1 (use existing
+# binaries), DURATION (default 20s), CONCURRENCY (64), MEMBERS (10000), RSVPS (2000),
+# STORM (2000), CAPACITY (300), PG_HOST (127.0.0.1), PG_USER (postgres).
+set -euo pipefail
+
+backend=${1:-}
+case "$backend" in
+  sqlite | postgres) ;;
+  *) echo "usage: $0 sqlite|postgres" >&2; exit 2 ;;
+esac
+cd "$(dirname "$0")/.."
+
+profile=${PROFILE:-release}
+duration=${DURATION:-20s}
+concurrency=${CONCURRENCY:-64}
+members=${MEMBERS:-10000}
+rsvps=${RSVPS:-2000}
+storm=${STORM:-2000}
+capacity=${CAPACITY:-300}
+pg_host=${PG_HOST:-127.0.0.1}
+pg_user=${PG_USER:-postgres}
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+  profile_flag=()
+  [ "$profile" = release ] && profile_flag=(--release)
+  echo "[loadtest] building server and sbor-load ($profile)"
+  cargo build "${profile_flag[@]}" -p sbor-server -p sbor-loadtest
+fi
+bin=target/$profile
+for b in sbor sbor-load; do
+  [ -x "$bin/$b" ] || { echo "[loadtest] no $bin/$b (build it or unset SKIP_BUILD)" >&2; exit 1; }
+done
+
+# 2 000 simultaneous connections need as many descriptors on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $((storm + 200)) ] ||
+  echo "[loadtest] warning: ulimit -n is $(ulimit -n), too low for $storm connections" >&2
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/sbor-loadtest.XXXXXX")
+out=target/loadtest
+mkdir -p "$out"
+md=$out/$backend.md
+jsonl=$out/$backend.jsonl
+: >"$md"
+: >"$jsonl"
+server_pid=
+db_name=
+
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    # Graceful shutdown drains keep-alive connections; give it 10 s, then insist.
+    for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  [ -f "$work/server.log" ] && cp "$work/server.log" "$out/$backend-server.log"
+  if [ -n "$db_name" ]; then
+    psql -q -h "$pg_host" -U "$pg_user" -d postgres -c "DROP DATABASE IF EXISTS $db_name WITH (FORCE)" || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ "$backend" = postgres ]; then
+  scripts/postgres.sh
+  db_name="sbor_load_$$"
+  psql -q -h "$pg_host" -U "$pg_user" -d postgres -c "CREATE DATABASE $db_name"
+  url="postgres://$pg_user@$pg_host:5432/$db_name"
+else
+  url="sqlite://$work/sbor.db"
+fi
+port=$((20000 + RANDOM % 20000))
+base="http://127.0.0.1:$port"
+
+# Appends a measurement's Markdown to $md and its JSON line to $jsonl, echoing both.
+record() {
+  local title=$1 file=$2
+  { echo "### $title"; echo; grep -v '^{' "$file" || true; echo; } | tee -a "$md"
+  grep '^{' "$file" >>"$jsonl" || true
+}
+
+echo "[loadtest] $backend: preparing $members members, $rsvps RSVPs, $storm storm sessions"
+"$bin/sbor-load" prepare --database-url "$url" --base-url "$base" --members "$members" --rsvps "$rsvps" \
+  --storm-members "$storm" --storm-capacity "$capacity" --storm-events 2 --out "$work/tokens.json" \
+  >"$work/prepare.txt"
+record "prepare ($backend)" "$work/prepare.txt"
+page_event=$(grep -o '"page_event": *[0-9]*' "$work/tokens.json" | grep -o '[0-9]*$')
+
+echo "[loadtest] starting $bin/sbor on $base"
+DATA_DIR=$work DATABASE_URL=$url BIND=127.0.0.1:$port RUST_LOG=warn DB_MAX_CONNECTIONS=16 \
+  "$bin/sbor" >"$work/server.out" 2>"$work/server.log" &
+server_pid=$!
+for _ in $(seq 1 300); do
+  curl -fs -o /dev/null "$base/readyz" && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "[loadtest] the server exited:" >&2; cat "$work/server.log" >&2; exit 1; }
+  sleep 0.1
+done
+curl -fs -o /dev/null "$base/readyz" || { echo "[loadtest] the server is not ready after 30 s" >&2; exit 1; }
+
+status=0
+"$bin/sbor-load" page --base-url "$base" --path "/e/$page_event" --expect "Load test: the page" \
+  --compare /healthz --concurrency "$concurrency" --duration "$duration" --server-pid "$server_pid" \
+  >"$work/page.txt" || status=1
+record "event page vs /healthz ($backend, $concurrency connections, $duration)" "$work/page.txt"
+
+"$bin/sbor-load" storm --base-url "$base" --tokens "$work/tokens.json" --event-index 0 \
+  --concurrency "$storm" --database-url "$url" --server-pid "$server_pid" >"$work/storm1.txt" || status=1
+record "RSVP storm ($backend, $storm at once, capacity $capacity)" "$work/storm1.txt"
+
+"$bin/sbor-load" storm --base-url "$base" --tokens "$work/tokens.json" --event-index 1 \
+  --concurrency "$concurrency" --database-url "$url" --server-pid "$server_pid" >"$work/storm2.txt" || status=1
+record "RSVP storm ($backend, $concurrency in flight, capacity $capacity)" "$work/storm2.txt"
+
+errors=$(grep -c 'ERROR' "$work/server.log" || true)
+echo "[loadtest] server log: $errors ERROR lines (kept in $out/$backend-server.log)"
+echo "[loadtest] results in $md and $jsonl"
+[ "$status" = 0 ] || echo "[loadtest] FAILED: see the errors and FAIL lines above" >&2
+exit "$status"

@@ -1,0 +1,168 @@
+//! Files for other programs: iCalendar for events, CSV for organizers' spreadsheets.
+
+use axum::extract::{Extension, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sbor_app::ssr::{RequestInfo, ServerCtx};
+use sbor_domain::DomainError;
+use sbor_domain::events::Status;
+
+fn error(e: DomainError) -> Response {
+    match e {
+        DomainError::NotFound => StatusCode::NOT_FOUND.into_response(),
+        DomainError::Forbidden => StatusCode::FORBIDDEN.into_response(),
+        other => {
+            tracing::error!(error = %other, "export failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// `/e/{id}/calendar.ics`: one event, for calendar apps. Drafts only for their organizers.
+pub async fn event_ics(
+    State(ctx): State<ServerCtx>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<i64>,
+) -> Response {
+    let result = async {
+        let event = sbor_domain::events::get(&ctx.db, id).await?;
+        if event.status == Status::Draft {
+            let user = info.user.as_ref().ok_or(DomainError::NotFound)?;
+            sbor_domain::communities::require_organizer(&ctx.db, event.community_id, user).await?;
+        }
+        Ok(sbor_domain::ics::event_calendar(&ctx.site, &event))
+    }
+    .await;
+    match result {
+        Ok(ics) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"event.ics\""),
+            ],
+            ics,
+        )
+            .into_response(),
+        Err(e) => error(e),
+    }
+}
+
+fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Response {
+    let mut out = String::from("\u{feff}"); // BOM: spreadsheet apps then read UTF-8 (Cyrillic names)
+    for row in rows {
+        out.push_str(&row.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+/// One CSV cell: quoted when needed, and defused when a spreadsheet would run it as a formula.
+pub fn csv_cell(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// `/c/{slug}/members.csv`, for organizers.
+pub async fn members_csv(
+    State(ctx): State<ServerCtx>,
+    Extension(info): Extension<RequestInfo>,
+    Path(slug): Path<String>,
+) -> Response {
+    let Some(user) = info.user else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let result = async {
+        let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
+        sbor_domain::communities::members(&ctx.db, &user, c.id).await
+    }
+    .await;
+    match result {
+        Ok(members) => {
+            let mut rows = vec![
+                vec!["name", "email", "role", "joined", "attended", "no_shows"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+            ];
+            rows.extend(members.into_iter().map(|m| {
+                vec![
+                    m.display_name,
+                    m.email,
+                    m.role,
+                    sbor_domain::clock::rfc3339(m.joined_at),
+                    m.attended.to_string(),
+                    m.no_shows.to_string(),
+                ]
+            }));
+            csv_response(&format!("{slug}-members.csv"), rows)
+        }
+        Err(e) => error(e),
+    }
+}
+
+/// `/e/{id}/attendees.csv`, for organizers.
+pub async fn attendees_csv(
+    State(ctx): State<ServerCtx>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<i64>,
+) -> Response {
+    let Some(user) = info.user else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    match sbor_domain::rsvp::attendees(&ctx.db, &user, id).await {
+        Ok(list) => {
+            let mut rows = vec![
+                vec!["name", "email", "status", "guests", "answered", "checked_in"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+            ];
+            rows.extend(list.into_iter().map(|a| {
+                vec![
+                    a.display_name,
+                    a.email,
+                    a.rsvp.status.code().to_owned(),
+                    a.rsvp.guests.to_string(),
+                    sbor_domain::clock::rfc3339(a.rsvp.created_at),
+                    a.rsvp
+                        .checked_in_at
+                        .map(sbor_domain::clock::rfc3339)
+                        .unwrap_or_default(),
+                ]
+            }));
+            csv_response(&format!("event-{id}-attendees.csv"), rows)
+        }
+        Err(e) => error(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn cells_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_cell("Anna"), "Anna");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("-1"), "'-1");
+    }
+}

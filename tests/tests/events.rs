@@ -1,0 +1,695 @@
+//! Communities, events and RSVPs end to end, on SQLite and PostgreSQL.
+
+use std::time::Duration;
+
+use sbor_tests::{Backend, TestApp, get_with, ics_attachment, location, on_both_backends, submit_with};
+
+on_both_backends!(
+    community_lifecycle_and_roles,
+    event_form_explains_bad_input_and_changes_nothing,
+    rsvp_waitlist_promotion_and_calendar,
+    capacity_changes_are_checked_and_promote,
+    approval_mode_never_overbooks,
+    cancelled_and_closed_events_refuse_rsvps,
+    guests_count_toward_capacity,
+    concurrent_rsvps_never_overbook,
+);
+
+/// A community (by an admin) with one published event; returns (community id, event id).
+async fn setup(
+    app: &TestApp,
+    capacity: &str,
+    max_guests: &str,
+    approval: bool,
+) -> (reqwest::Client, i64, i64) {
+    let (_, admin) = app.admin("root@example.org").await;
+    let res = submit_with(
+        &admin,
+        &app.base_url,
+        "/communities/new",
+        "create_community",
+        &[
+            ("slug", "devops-msk"),
+            ("name", "DevOps Moscow"),
+            ("description", "**Meetups**"),
+            ("logo_url", ""),
+            ("links", "https://t.me/devops"),
+            ("time_zone", "Europe/Moscow"),
+            ("lang", "ru"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&res), "/c/devops-msk");
+    let community_id = app
+        .count("SELECT id FROM communities WHERE slug = 'devops-msk'")
+        .await;
+    let mut form = event_form(capacity, max_guests);
+    if approval {
+        form.push(("event[approval_required]".into(), "on".into()));
+    }
+    form.push(("community_id".into(), community_id.to_string()));
+    let res = post(&admin, app, "/c/devops-msk/events/new", "create_event", &form).await;
+    let to = location(&res);
+    let event_id: i64 = to
+        .trim_start_matches("/e/")
+        .parse()
+        .unwrap_or_else(|_| panic!("created: {to}"));
+    let res = submit_with(
+        &admin,
+        &app.base_url,
+        &to,
+        "event_action",
+        &[("event_id", &event_id.to_string()), ("action", "publish")],
+    )
+    .await;
+    assert_eq!(location(&res), to);
+    (admin, community_id, event_id)
+}
+
+fn event_form(capacity: &str, max_guests: &str) -> Vec<(String, String)> {
+    let day = (chrono::Utc::now() + chrono::Duration::days(20))
+        .format("%Y-%m-%d")
+        .to_string();
+    [
+        ("event[title]", "Kubernetes meetup"),
+        (
+            "event[description]",
+            "Talks and *pizza* <script>alert(1)</script>",
+        ),
+        ("event[starts_local]", &format!("{day}T19:00")),
+        ("event[ends_local]", &format!("{day}T21:00")),
+        ("event[time_zone]", "Europe/Moscow"),
+        ("event[venue_name]", "Yandex"),
+        ("event[venue_address]", "Lva Tolstogo 16"),
+        ("event[map_url]", ""),
+        ("event[online_url]", "https://meet.example.org/secret-room"),
+        ("event[cover_url]", ""),
+        ("event[capacity]", capacity),
+        ("event[max_guests]", max_guests),
+        ("event[rsvp_opens_local]", ""),
+        ("event[rsvp_closes_local]", ""),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    from: &str,
+    endpoint: &str,
+    form: &[(String, String)],
+) -> reqwest::Response {
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    submit_with(client, &app.base_url, from, endpoint, &fields).await
+}
+
+async fn rsvp(
+    app: &TestApp,
+    client: &reqwest::Client,
+    event_id: i64,
+    going: &str,
+    guests: &str,
+) -> (String, String) {
+    let from = format!("/e/{event_id}");
+    let res = submit_with(
+        client,
+        &app.base_url,
+        &from,
+        "rsvp",
+        &[
+            ("event_id", &event_id.to_string()),
+            ("going", going),
+            ("guests", guests),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    let to = location(&res);
+    let (_, page) = get_with(client, &app.url(&to)).await;
+    (to, page)
+}
+
+async fn status_of(app: &TestApp, event_id: i64, user_id: i64) -> String {
+    use sqlx::Row;
+    sqlx::query("SELECT status FROM rsvps WHERE event_id = $1 AND user_id = $2")
+        .bind(event_id)
+        .bind(user_id)
+        .fetch_one(app.db.read())
+        .await
+        .unwrap()
+        .get::<String, _>("status")
+}
+
+async fn community_lifecycle_and_roles(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, community_id, _) = setup(&app, "", "0", false).await;
+    let (_, page) = app.get("/c/devops-msk").await;
+    assert!(
+        page.contains("DevOps Moscow")
+            && page.contains("<strong>Meetups</strong>")
+            && page.contains("Kubernetes meetup")
+    );
+
+    // Members join and leave; only organizers see the member list.
+    let (ann, ann_browser) = app.member("ann@example.org", "Ann").await;
+    let res = submit_with(
+        &ann_browser,
+        &app.base_url,
+        "/c/devops-msk",
+        "join_community",
+        &[("community_id", &community_id.to_string())],
+    )
+    .await;
+    assert_eq!(location(&res), "/c/devops-msk");
+    assert_eq!(app.count("SELECT COUNT(*) FROM memberships").await, 2);
+    let (status, _) = get_with(&ann_browser, &app.url("/c/devops-msk/members.csv")).await;
+    assert_eq!(status, 403);
+    let res = ann_browser
+        .post(app.url("/api/community_members"))
+        .header("Origin", &app.base_url)
+        .form(&[("slug", "devops-msk")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "the server function refuses too");
+    // Members cannot create communities or events.
+    let res = submit_with(
+        &ann_browser,
+        &app.base_url,
+        "/communities/new",
+        "create_community",
+        &[
+            ("slug", "mine"),
+            ("name", "Mine"),
+            ("description", ""),
+            ("logo_url", ""),
+            ("links", ""),
+            ("time_zone", "UTC"),
+            ("lang", "en"),
+        ],
+    )
+    .await;
+    assert!(location(&res).contains("__err"), "refused");
+    assert_eq!(app.count("SELECT COUNT(*) FROM communities").await, 1);
+
+    // An organizer adds Ann as organizer; she is told by mail and can then see the members.
+    let res = submit_with(
+        &admin,
+        &app.base_url,
+        "/c/devops-msk/edit",
+        "add_organizer",
+        &[
+            ("community_id", &community_id.to_string()),
+            ("email", "ann@example.org"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    let mail = app.mail_to("ann@example.org", 1).await;
+    assert!(mail.subject().contains("organizer of DevOps Moscow"));
+    let (status, csv) = get_with(&ann_browser, &app.url("/c/devops-msk/members.csv")).await;
+    assert_eq!(status, 200);
+    assert!(
+        csv.contains("name,email,role,joined,attended,no_shows") && csv.contains("ann@example.org,organizer"),
+        "{csv}"
+    );
+    let res = submit_with(
+        &ann_browser,
+        &app.base_url,
+        "/c/devops-msk",
+        "leave_community",
+        &[("community_id", &community_id.to_string())],
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM memberships WHERE user_id = {}",
+            ann.id
+        ))
+        .await,
+        0
+    );
+}
+
+async fn event_form_explains_bad_input_and_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, community_id, event_id) = setup(&app, "10", "0", false).await;
+    let cases: [(&str, &str, &str, &str); 4] = [
+        (
+            "event[ends_local]",
+            "2020-01-01T10:00",
+            "ends_at",
+            "The end must be after the start.",
+        ),
+        (
+            "event[time_zone]",
+            "Mars/Olympus",
+            "time_zone",
+            "Unknown time zone",
+        ),
+        ("event[title]", "  ", "title", "This field is required."),
+        ("event[capacity]", "lots", "capacity", "Enter a whole number."),
+    ];
+    for (key, value, field, message) in cases {
+        let mut form = event_form("10", "0");
+        form.iter_mut().find(|(k, _)| k == key).unwrap().1 = value.into();
+        form.push(("community_id".into(), community_id.to_string()));
+        let res = post(&admin, &app, "/c/devops-msk/events/new", "create_event", &form).await;
+        let to = location(&res);
+        assert!(to.starts_with("/c/devops-msk/events/new?"), "{to}");
+        let (_, page) = get_with(&admin, &app.url(&to)).await;
+        let marker = format!("id=\"{field}-error\"");
+        let at = page
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no error slot for {field}: {page}"));
+        assert!(
+            !page[..at].contains("<template"),
+            "rendered in place, not streamed for a script to move"
+        );
+        assert!(
+            page[at..at + 300].contains(message),
+            "{field}: {}",
+            &page[at..at + 300]
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events").await,
+        1,
+        "nothing was created"
+    );
+    // Russian readers read Russian (the profile language wins over the browser's).
+    sqlx::query("UPDATE users SET lang = 'ru'")
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    let mut form = event_form("10", "0");
+    form.iter_mut().find(|(k, _)| k == "event[ends_local]").unwrap().1 = "2020-01-01T10:00".into();
+    form.push(("event_id".into(), event_id.to_string()));
+    let res = admin
+        .post(app.url("/api/update_event"))
+        .header("Origin", &app.base_url)
+        .header("Referer", app.url(&format!("/e/{event_id}/edit")))
+        .header("Accept", "text/html")
+        .header("Accept-Language", "ru")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let to = location(&res);
+    let page = admin
+        .get(app.url(&to))
+        .header("Accept-Language", "ru")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Окончание должно быть позже начала."));
+}
+
+async fn rsvp_waitlist_promotion_and_calendar(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, _, event_id) = setup(&app, "2", "0", false).await;
+    let (a, a_browser) = app.member("a@example.org", "A").await;
+    let (b, b_browser) = app.member("b@example.org", "B").await;
+    let (c, c_browser) = app.member("c@example.org", "C").await;
+    let (d, d_browser) = app.member("d@example.org", "D").await;
+
+    let (_, page) = rsvp(&app, &a_browser, event_id, "yes", "0").await;
+    assert!(
+        page.contains("You&#x27;re going.") || page.contains("You're going."),
+        "flash and status"
+    );
+    assert!(
+        page.contains("https://meet.example.org/secret-room"),
+        "attendees see the online link"
+    );
+    rsvp(&app, &b_browser, event_id, "yes", "0").await;
+    let (_, page) = rsvp(&app, &c_browser, event_id, "yes", "0").await;
+    assert!(page.contains("on the waitlist, number 1"), "{page}");
+    assert!(
+        !page.contains("secret-room"),
+        "the waitlisted do not see the online link"
+    );
+    rsvp(&app, &d_browser, event_id, "yes", "0").await;
+    assert_eq!(status_of(&app, event_id, c.id).await, "waitlisted");
+    assert_eq!(status_of(&app, event_id, d.id).await, "waitlisted");
+    let (_, public) = app.get(&format!("/e/{event_id}")).await;
+    assert!(public.contains("2 / 2 seats") && public.contains("2 waitlist"));
+    assert!(
+        !public.contains("secret-room") && !public.contains("<script>alert"),
+        "no link for visitors; markdown sanitized"
+    );
+
+    // The confirmation carries a calendar invitation that a real parser reads.
+    let mail = app.mail_to("a@example.org", 1).await;
+    assert!(mail.subject().starts_with("You're going"));
+    let ics = ics_attachment(&mail).expect("invite.ics attached");
+    let cal = ical::IcalParser::new(ics.as_bytes())
+        .next()
+        .expect("one calendar")
+        .expect("valid iCalendar");
+    let ev = &cal.events[0];
+    let prop = |name: &str| {
+        ev.properties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(prop("SUMMARY"), "Kubernetes meetup");
+    assert!(
+        prop("DTSTART").ends_with("T160000Z"),
+        "19:00 in Moscow is 16:00 UTC: {}",
+        prop("DTSTART")
+    );
+    assert_eq!(prop("UID"), format!("event-{event_id}@127.0.0.1"));
+    assert_eq!(prop("SEQUENCE"), "0");
+    let waitlist_mail = app.mail_to("c@example.org", 1).await;
+    assert!(
+        waitlist_mail.subject().starts_with("Waitlist") && waitlist_mail.text_body().contains("number 1")
+    );
+
+    // A cancels: C (first in line) gets the seat and a mail; D moves up.
+    let (_, page) = rsvp(&app, &a_browser, event_id, "no", "0").await;
+    assert!(page.contains("You said you won"));
+    assert_eq!(status_of(&app, event_id, c.id).await, "going");
+    let promoted = app.mail_to("c@example.org", 2).await;
+    assert!(
+        promoted.subject().contains("A seat freed up"),
+        "{}",
+        promoted.subject()
+    );
+    assert!(ics_attachment(&promoted).is_some());
+    let (_, page) = get_with(&d_browser, &app.url(&format!("/e/{event_id}"))).await;
+    assert!(page.contains("on the waitlist, number 1"));
+    assert_eq!(
+        app.count(&format!("SELECT seats_taken FROM events WHERE id = {event_id}"))
+            .await,
+        2
+    );
+    let _ = (a, b);
+
+    // The calendar route has the same UID; an edit of the time raises SEQUENCE and mails a change.
+    let (status, ics) = app.get(&format!("/e/{event_id}/calendar.ics")).await;
+    assert_eq!(status, 200);
+    assert!(ics.contains(&format!("UID:event-{event_id}@127.0.0.1")));
+}
+
+async fn capacity_changes_are_checked_and_promote(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, _, event_id) = setup(&app, "2", "0", false).await;
+    let mut users = Vec::new();
+    for i in 0..4 {
+        let (u, browser) = app.member(&format!("u{i}@example.org"), &format!("U{i}")).await;
+        rsvp(&app, &browser, event_id, "yes", "0").await;
+        users.push(u);
+    }
+    // Lowering below the 2 confirmed seats is refused with the number.
+    let mut form = event_form("1", "0");
+    form.push(("event_id".into(), event_id.to_string()));
+    let res = post(
+        &admin,
+        &app,
+        &format!("/e/{event_id}/edit"),
+        "update_event",
+        &form,
+    )
+    .await;
+    let (_, page) = get_with(&admin, &app.url(&location(&res))).await;
+    assert!(
+        page.contains("2 seats are already confirmed; capacity cannot be lower."),
+        "refused with the numbers"
+    );
+    assert_eq!(
+        app.count(&format!("SELECT capacity FROM events WHERE id = {event_id}"))
+            .await,
+        2,
+        "unchanged"
+    );
+    // Raising it promotes the waitlist in order, and moving the time tells everyone.
+    let mut form = event_form("3", "0");
+    let later = (chrono::Utc::now() + chrono::Duration::days(21))
+        .format("%Y-%m-%d")
+        .to_string();
+    form.iter_mut()
+        .find(|(k, _)| k == "event[starts_local]")
+        .unwrap()
+        .1 = format!("{later}T19:00");
+    form.iter_mut().find(|(k, _)| k == "event[ends_local]").unwrap().1 = format!("{later}T21:00");
+    form.push(("event_id".into(), event_id.to_string()));
+    let res = post(
+        &admin,
+        &app,
+        &format!("/e/{event_id}/edit"),
+        "update_event",
+        &form,
+    )
+    .await;
+    assert_eq!(location(&res), format!("/e/{event_id}"));
+    assert_eq!(status_of(&app, event_id, users[2].id).await, "going");
+    assert_eq!(status_of(&app, event_id, users[3].id).await, "waitlisted");
+    let changed = app.mail_to("u0@example.org", 2).await;
+    assert!(changed.subject().starts_with("Changed"), "{}", changed.subject());
+    assert!(changed.text_body().contains("→"), "says what changed");
+    let ics = ics_attachment(&changed).expect("updated invitation");
+    assert!(ics.contains("SEQUENCE:1"), "same UID, higher SEQUENCE");
+}
+
+async fn approval_mode_never_overbooks(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, _, event_id) = setup(&app, "1", "0", true).await;
+    let (a, a_browser) = app.member("a@example.org", "A").await;
+    let (b, b_browser) = app.member("b@example.org", "B").await;
+    let (c, c_browser) = app.member("c@example.org", "C").await;
+    for browser in [&a_browser, &b_browser, &c_browser] {
+        let (_, page) = rsvp(&app, browser, event_id, "yes", "0").await;
+        assert!(page.contains("waits for the organizers"));
+    }
+    assert_eq!(
+        app.count(&format!("SELECT seats_taken FROM events WHERE id = {event_id}"))
+            .await,
+        0
+    );
+    let rsvp_id = |user_id: i64| format!("SELECT id FROM rsvps WHERE user_id = {user_id}");
+    let decide = |id: i64, decision: &'static str| {
+        let admin = admin.clone();
+        let app_url = app.base_url.clone();
+        async move {
+            submit_with(
+                &admin,
+                &app_url,
+                &format!("/e/{event_id}/manage"),
+                "decide_rsvps",
+                &[
+                    ("event_id", &event_id.to_string()),
+                    ("rsvp_id", &id.to_string()),
+                    ("decision", decision),
+                ],
+            )
+            .await
+        }
+    };
+    decide(app.count(&rsvp_id(a.id)).await, "approve").await;
+    decide(app.count(&rsvp_id(b.id)).await, "approve").await;
+    decide(app.count(&rsvp_id(c.id)).await, "decline").await;
+    assert_eq!(status_of(&app, event_id, a.id).await, "going");
+    assert_eq!(
+        status_of(&app, event_id, b.id).await,
+        "waitlisted",
+        "approved but full: waitlist"
+    );
+    assert_eq!(status_of(&app, event_id, c.id).await, "declined");
+    assert!(
+        app.mail_to("a@example.org", 2)
+            .await
+            .subject()
+            .starts_with("Approved")
+    );
+    assert!(
+        app.mail_to("b@example.org", 2)
+            .await
+            .subject()
+            .contains("waitlist")
+    );
+    assert!(
+        app.mail_to("c@example.org", 2)
+            .await
+            .subject()
+            .starts_with("Not this time")
+    );
+    // Deciding again does nothing and mails nobody.
+    decide(app.count(&rsvp_id(c.id)).await, "approve").await;
+    assert_eq!(status_of(&app, event_id, c.id).await, "declined");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.smtp.messages_to("c@example.org").len(), 2);
+    // Members cannot decide.
+    let res = submit_with(
+        &b_browser,
+        &app.base_url,
+        "/",
+        "decide_rsvps",
+        &[("event_id", &event_id.to_string()), ("decision", "approve")],
+    )
+    .await;
+    assert!(location(&res).contains("__err"));
+    assert_eq!(
+        app.count(&format!("SELECT seats_taken FROM events WHERE id = {event_id}"))
+            .await,
+        1
+    );
+}
+
+async fn cancelled_and_closed_events_refuse_rsvps(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, _, event_id) = setup(&app, "", "0", false).await;
+    let (_, a_browser) = app.member("a@example.org", "A").await;
+    let (_, b_browser) = app.member("b@example.org", "B").await;
+    rsvp(&app, &a_browser, event_id, "yes", "0").await;
+    let res = submit_with(
+        &admin,
+        &app.base_url,
+        &format!("/e/{event_id}"),
+        "event_action",
+        &[("event_id", &event_id.to_string()), ("action", "cancel")],
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    let cancelled = app.mail_to("a@example.org", 2).await;
+    assert!(cancelled.subject().starts_with("Cancelled"));
+    assert!(ics_attachment(&cancelled).unwrap().contains("STATUS:CANCELLED"));
+    let (to, page) = rsvp(&app, &b_browser, event_id, "yes", "0").await;
+    assert!(to.contains("__err") && page.contains("This event is cancelled."));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM rsvps").await,
+        1,
+        "nothing changed"
+    );
+
+    // An event whose RSVP closed yesterday.
+    let (_, _, _) = (admin, 0, 0);
+    sqlx::query("UPDATE events SET status = 'published', rsvp_closes_at = $1")
+        .bind(sbor_domain::clock::now() - sbor_domain::clock::DAY)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    let (_, page) = rsvp(&app, &b_browser, event_id, "yes", "0").await;
+    assert!(page.contains("RSVP is closed."));
+    assert_eq!(app.count("SELECT COUNT(*) FROM rsvps").await, 1);
+}
+
+async fn guests_count_toward_capacity(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, _, event_id) = setup(&app, "4", "2", false).await;
+    let (a, a_browser) = app.member("a@example.org", "A").await;
+    let (b, b_browser) = app.member("b@example.org", "B").await;
+    let (c, c_browser) = app.member("c@example.org", "C").await;
+    let (_, page) = rsvp(&app, &a_browser, event_id, "yes", "3").await;
+    assert!(
+        page.contains("More guests than this event allows."),
+        "over max_guests"
+    );
+    rsvp(&app, &a_browser, event_id, "yes", "2").await; // 3 seats
+    rsvp(&app, &b_browser, event_id, "yes", "2").await; // needs 3, 1 free: waitlisted
+    assert_eq!(status_of(&app, event_id, b.id).await, "waitlisted");
+    let mail = app.mail_to("b@example.org", 1).await;
+    assert!(
+        mail.text_body().contains("not enough for you and your guests"),
+        "told why"
+    );
+    rsvp(&app, &c_browser, event_id, "yes", "0").await; // 1 seat fits: skips B
+    assert_eq!(status_of(&app, event_id, c.id).await, "going");
+    // A brings fewer guests: 2 seats free up; B (3) still does not fit, stays first in line.
+    rsvp(&app, &a_browser, event_id, "yes", "0").await;
+    assert_eq!(status_of(&app, event_id, b.id).await, "waitlisted");
+    // A leaves: 3 free, B gets in with both guests.
+    rsvp(&app, &a_browser, event_id, "no", "0").await;
+    assert_eq!(status_of(&app, event_id, b.id).await, "going");
+    assert_eq!(
+        app.count(&format!("SELECT seats_taken FROM events WHERE id = {event_id}"))
+            .await,
+        4
+    );
+    let _ = (a, c);
+}
+
+/// Hundreds of members RSVP at once to a small event: exactly capacity seats are given, the
+/// rest wait in arrival order, nobody gets an error.
+async fn concurrent_rsvps_never_overbook(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, _, event_id) = setup(&app, "25", "1", false).await;
+    let mut browsers = Vec::new();
+    for i in 0..300 {
+        let (_, browser) = app.member(&format!("m{i}@example.org"), &format!("M{i}")).await;
+        browsers.push(browser);
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(browsers.len()));
+    let mut tasks = Vec::new();
+    for (i, browser) in browsers.into_iter().enumerate() {
+        let barrier = barrier.clone();
+        let base = app.base_url.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let guests = if i % 7 == 0 { "1" } else { "0" };
+            browser
+                .post(format!("{base}/api/rsvp"))
+                .header("Origin", &base)
+                .form(&[
+                    ("event_id", event_id.to_string().as_str()),
+                    ("going", "yes"),
+                    ("guests", guests),
+                ])
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }));
+    }
+    for t in tasks {
+        assert_eq!(
+            t.await.unwrap().expect("request"),
+            200,
+            "no errors under contention"
+        );
+    }
+    use sqlx::Row;
+    let seats: i64 = app
+        .count(&format!("SELECT seats_taken FROM events WHERE id = {event_id}"))
+        .await;
+    let going_seats = app.count(&format!("SELECT CAST(COALESCE(SUM(1 + guests), 0) AS BIGINT) FROM rsvps WHERE event_id = {event_id} AND status = 'going'")).await;
+    assert_eq!(seats, going_seats, "the counter matches the rows");
+    assert!((24..=25).contains(&seats), "full but never over: {seats}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM rsvps").await,
+        300,
+        "one RSVP each"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT arrival) FROM rsvps").await,
+        300,
+        "arrival order is total"
+    );
+    // Everyone waiting arrived after everyone seated, except parties skipped for not fitting.
+    let rows = sqlx::query(&format!(
+        "SELECT status, guests, arrival FROM rsvps WHERE event_id = {event_id} ORDER BY arrival"
+    ))
+    .fetch_all(app.db.read())
+    .await
+    .unwrap();
+    let first_waiting = rows
+        .iter()
+        .position(|r| r.get::<String, _>("status") == "waitlisted")
+        .unwrap();
+    for r in &rows[first_waiting..] {
+        if r.get::<String, _>("status") == "going" {
+            assert_eq!(
+                r.get::<i64, _>("guests"),
+                0,
+                "only a smaller party may pass a waiting one"
+            );
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! `sbor-load`: load tests against a running Sbor server.
+//!
+//! * `prepare` fills the server's database (10 000 members, an event page with 2 000 RSVPs,
+//!   fresh limited events and session tokens for a storm);
+//! * `page` measures how many event pages the server renders per second, next to a path that
+//!   does no work (`/healthz`) so the ratio travels between machines;
+//! * `storm` sends thousands of RSVPs to one limited event at once and checks through the
+//!   database that no seat was given twice.
+//!
+//! Every measurement ends with a Markdown table (for people and reports) and one JSON line
+//! (for scripts), both on stdout; progress and diagnostics go to stderr.
+
+mod page;
+mod prepare;
+mod rss;
+mod stats;
+mod storm;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "sbor-load",
+    version,
+    about = "Load tests against a running Sbor server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fill the server's database: members, a community, events, RSVPs, session tokens.
+    Prepare {
+        /// The server's database: `sqlite://…` or `postgres://…`.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// The server's public URL (for links in the few mails the domain queues).
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        base_url: String,
+        #[arg(long, default_value_t = 10_000)]
+        members: usize,
+        /// RSVPs (all "going") to the page event.
+        #[arg(long, default_value_t = 2_000)]
+        rsvps: usize,
+        /// Members who get a session token for the storm.
+        #[arg(long, default_value_t = 2_000)]
+        storm_members: usize,
+        #[arg(long, default_value_t = 300)]
+        storm_capacity: i64,
+        /// Fresh storm events to create (each storm needs its own).
+        #[arg(long, default_value_t = 2)]
+        storm_events: usize,
+        #[arg(long, default_value = "tokens.json")]
+        out: PathBuf,
+    },
+    /// Closed-loop GET load on a path (e.g. `/e/ID`), optionally compared with another.
+    Page {
+        #[arg(long)]
+        base_url: String,
+        #[arg(long)]
+        path: String,
+        /// A second path measured the same way, for the throughput ratio (e.g. `/healthz`).
+        #[arg(long)]
+        compare: Option<String>,
+        /// Text the page must contain (e.g. the event's title): a 200 without it is an error.
+        #[arg(long)]
+        expect: Option<String>,
+        /// Workers, each with its own keep-alive connection.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value = "20s", value_parser = stats::parse_duration)]
+        duration: Duration,
+        #[arg(long, default_value = "3s", value_parser = stats::parse_duration)]
+        warmup: Duration,
+        #[arg(long, default_value = "30s", value_parser = stats::parse_duration)]
+        timeout: Duration,
+        /// Sample this process's memory and CPU during the measurement.
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
+    /// Everyone in the tokens file RSVPs once to a limited event, then the database is checked.
+    Storm {
+        #[arg(long)]
+        base_url: String,
+        #[arg(long, default_value = "tokens.json")]
+        tokens: PathBuf,
+        /// Requests in flight at once; at least the number of tokens means all at once.
+        #[arg(long, default_value_t = 2_000)]
+        concurrency: usize,
+        /// The server's database, for the checks (without it only HTTP results are reported).
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+        #[arg(long)]
+        server_pid: Option<u32>,
+        /// Which prepared storm event to use: 0 for the first, 1 for the second, …
+        #[arg(long, default_value_t = 0)]
+        event_index: usize,
+        /// An explicit event id instead of one from the tokens file.
+        #[arg(long)]
+        event: Option<i64>,
+        /// Open connections inside the measured requests instead of before the start.
+        #[arg(long)]
+        cold: bool,
+        #[arg(long, default_value = "60s", value_parser = stats::parse_duration)]
+        timeout: Duration,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command).await {
+        Ok(code) => code,
+        Err(e) => {
+            // One line with the chain of causes; a backtrace says nothing to whoever runs a test.
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Prepare {
+            database_url,
+            base_url,
+            members,
+            rsvps,
+            storm_members,
+            storm_capacity,
+            storm_events,
+            out,
+        } => {
+            prepare::run(prepare::Options {
+                database_url,
+                base_url,
+                members,
+                rsvps,
+                storm_members,
+                storm_capacity,
+                storm_events,
+                out,
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Page {
+            base_url,
+            path,
+            compare,
+            expect,
+            concurrency,
+            duration,
+            warmup,
+            timeout,
+            server_pid,
+        } => {
+            let passed = page::run(page::Options {
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                path,
+                compare,
+                expect,
+                concurrency,
+                duration,
+                warmup,
+                timeout,
+                server_pid,
+            })
+            .await?;
+            Ok(if passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Storm {
+            base_url,
+            tokens,
+            concurrency,
+            database_url,
+            server_pid,
+            event_index,
+            event,
+            cold,
+            timeout,
+        } => {
+            let passed = storm::run(storm::Options {
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                tokens,
+                concurrency,
+                database_url,
+                server_pid,
+                event_index,
+                event,
+                cold,
+                timeout,
+            })
+            .await?;
+            // A failed check is the test's verdict, not a crash: exit 1 without a backtrace.
+            Ok(if passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
