@@ -56,9 +56,11 @@ impl Db {
         let backend = Backend::from_url(url)?;
         match backend {
             Backend::Postgres => {
+                // A burst (an RSVP storm) queues for connections rather than failing fast: a
+                // request that waits 20 s is better than an error page.
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(Duration::from_secs(30))
                     .connect(url)
                     .await?;
                 Ok(Db {
@@ -78,7 +80,7 @@ impl Db {
                     .await?;
                 let read = AnyPoolOptions::new()
                     .max_connections(max_connections.max(1))
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|conn, _meta| sqlite_pragmas(conn))
                     .connect_with(opts)
                     .await?;

@@ -283,7 +283,16 @@ pub async fn create(db: &Db, actor: &User, community_id: i64, input: EventInput<
 /// Locks the event row for the rest of the transaction (PostgreSQL: row lock; SQLite: the one
 /// writer) and reads it. Every change to seats goes through here, which serialises them.
 pub(crate) async fn lock(tx: &mut AnyConnection, event_id: i64) -> Result<Event> {
-    Ok(lock_with_seq(tx, event_id).await?.0)
+    // A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite, with one
+    // statement for both.
+    let row = sqlx::query(&format!(
+        "UPDATE events SET rsvp_seq = rsvp_seq WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(event_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(DomainError::NotFound)?;
+    Event::from_row(&row)
 }
 
 /// [`lock`], also returning the next arrival number (each call hands out a new one).

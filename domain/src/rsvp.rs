@@ -190,7 +190,7 @@ pub async fn respond(
     };
     let party_too_big = status == RsvpStatus::Waitlisted && free.is_some_and(|f| f > 0);
     if previous != Some(status) {
-        let seq = events::lock(&mut tx, event_id).await?.sequence;
+        let seq = event.sequence;
         let mail = match status {
             RsvpStatus::Going => Some(("rsvp_going", RsvpMail::Going)),
             RsvpStatus::Waitlisted => Some((

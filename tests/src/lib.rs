@@ -260,6 +260,32 @@ impl TestApp {
         mails[n - 1].clone()
     }
 
+    /// Waits for a mail to `to` whose subject contains `needle`, whatever order mails arrive in
+    /// (the worker sends several at once).
+    pub async fn mail_about(&self, to: &str, needle: &str) -> ReceivedMail {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(m) = self
+                .smtp
+                .messages_to(to)
+                .into_iter()
+                .find(|m| m.subject().contains(needle))
+            {
+                return m;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no mail to {to} about {needle:?}; got {:?}",
+                self.smtp
+                    .messages_to(to)
+                    .iter()
+                    .map(|m| m.subject())
+                    .collect::<Vec<_>>()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The path of a link in a mail, with the base URL cut off.
     pub fn link_path(&self, mail: &ReceivedMail, path_prefix: &str) -> String {
         let link = mail

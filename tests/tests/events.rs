@@ -346,8 +346,7 @@ async fn rsvp_waitlist_promotion_and_calendar(backend: Backend) {
     );
 
     // The confirmation carries a calendar invitation that a real parser reads.
-    let mail = app.mail_to("a@example.org", 1).await;
-    assert!(mail.subject().starts_with("You're going"));
+    let mail = app.mail_about("a@example.org", "You're going").await;
     let ics = ics_attachment(&mail).expect("invite.ics attached");
     let cal = ical::IcalParser::new(ics.as_bytes())
         .next()
@@ -369,21 +368,14 @@ async fn rsvp_waitlist_promotion_and_calendar(backend: Backend) {
     );
     assert_eq!(prop("UID"), format!("event-{event_id}@127.0.0.1"));
     assert_eq!(prop("SEQUENCE"), "0");
-    let waitlist_mail = app.mail_to("c@example.org", 1).await;
-    assert!(
-        waitlist_mail.subject().starts_with("Waitlist") && waitlist_mail.text_body().contains("number 1")
-    );
+    let waitlist_mail = app.mail_about("c@example.org", "Waitlist").await;
+    assert!(waitlist_mail.text_body().contains("number 1"));
 
     // A cancels: C (first in line) gets the seat and a mail; D moves up.
     let (_, page) = rsvp(&app, &a_browser, event_id, "no", "0").await;
     assert!(page.contains("You said you won"));
     assert_eq!(status_of(&app, event_id, c.id).await, "going");
-    let promoted = app.mail_to("c@example.org", 2).await;
-    assert!(
-        promoted.subject().contains("A seat freed up"),
-        "{}",
-        promoted.subject()
-    );
+    let promoted = app.mail_about("c@example.org", "A seat freed up").await;
     assert!(ics_attachment(&promoted).is_some());
     let (_, page) = get_with(&d_browser, &app.url(&format!("/e/{event_id}"))).await;
     assert!(page.contains("on the waitlist, number 1"));
@@ -453,8 +445,7 @@ async fn capacity_changes_are_checked_and_promote(backend: Backend) {
     assert_eq!(location(&res), format!("/e/{event_id}"));
     assert_eq!(status_of(&app, event_id, users[2].id).await, "going");
     assert_eq!(status_of(&app, event_id, users[3].id).await, "waitlisted");
-    let changed = app.mail_to("u0@example.org", 2).await;
-    assert!(changed.subject().starts_with("Changed"), "{}", changed.subject());
+    let changed = app.mail_about("u0@example.org", "Changed").await;
     assert!(changed.text_body().contains("→"), "says what changed");
     let ics = ics_attachment(&changed).expect("updated invitation");
     assert!(ics.contains("SEQUENCE:1"), "same UID, higher SEQUENCE");
@@ -504,24 +495,9 @@ async fn approval_mode_never_overbooks(backend: Backend) {
         "approved but full: waitlist"
     );
     assert_eq!(status_of(&app, event_id, c.id).await, "declined");
-    assert!(
-        app.mail_to("a@example.org", 2)
-            .await
-            .subject()
-            .starts_with("Approved")
-    );
-    assert!(
-        app.mail_to("b@example.org", 2)
-            .await
-            .subject()
-            .contains("waitlist")
-    );
-    assert!(
-        app.mail_to("c@example.org", 2)
-            .await
-            .subject()
-            .starts_with("Not this time")
-    );
+    app.mail_about("a@example.org", "Approved:").await;
+    app.mail_about("b@example.org", "Approved, on the waitlist").await;
+    app.mail_about("c@example.org", "Not this time").await;
     // Deciding again does nothing and mails nobody.
     decide(app.count(&rsvp_id(c.id)).await, "approve").await;
     assert_eq!(status_of(&app, event_id, c.id).await, "declined");
@@ -559,8 +535,7 @@ async fn cancelled_and_closed_events_refuse_rsvps(backend: Backend) {
     )
     .await;
     assert_eq!(res.status(), 302);
-    let cancelled = app.mail_to("a@example.org", 2).await;
-    assert!(cancelled.subject().starts_with("Cancelled"));
+    let cancelled = app.mail_about("a@example.org", "Cancelled").await;
     assert!(ics_attachment(&cancelled).unwrap().contains("STATUS:CANCELLED"));
     let (to, page) = rsvp(&app, &b_browser, event_id, "yes", "0").await;
     assert!(to.contains("__err") && page.contains("This event is cancelled."));
@@ -596,7 +571,7 @@ async fn guests_count_toward_capacity(backend: Backend) {
     rsvp(&app, &a_browser, event_id, "yes", "2").await; // 3 seats
     rsvp(&app, &b_browser, event_id, "yes", "2").await; // needs 3, 1 free: waitlisted
     assert_eq!(status_of(&app, event_id, b.id).await, "waitlisted");
-    let mail = app.mail_to("b@example.org", 1).await;
+    let mail = app.mail_about("b@example.org", "Waitlist").await;
     assert!(
         mail.text_body().contains("not enough for you and your guests"),
         "told why"
