@@ -14,6 +14,8 @@ pub struct Boot {
     pub lang: Lang,
     pub user: Option<Me>,
     pub flash: Option<String>,
+    /// The site's public URL (BASE_URL), for links shown to copy.
+    pub base_url: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,6 +35,12 @@ impl Boot {
         use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<crate::ssr::RequestInfo>().cloned())
             .map(|info| info.boot())
+            .map(|boot| Boot {
+                base_url: use_context::<crate::ssr::ServerCtx>()
+                    .map(|c| c.site.base_url)
+                    .unwrap_or_default(),
+                ..boot
+            })
             .unwrap_or_default()
     }
 

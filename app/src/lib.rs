@@ -17,7 +17,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::boot::{BOOT_ELEMENT_ID, Boot};
 use crate::components::Layout;
-use crate::pages::{account, admin, auth, community, errors, event, home};
+use crate::pages::{account, admin, auth, community, errors, event, home, ticket};
 
 /// The HTML document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -74,6 +74,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/e/:id") view=event::EventPage ssr=SsrMode::Async/>
                     <Route path=path!("/e/:id/edit") view=event::EventEditPage ssr=SsrMode::Async/>
                     <Route path=path!("/e/:id/manage") view=event::EventManagePage ssr=SsrMode::Async/>
+                    <Route path=path!("/e/:id/ticket") view=ticket::TicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("/e/:id/checkin") view=ticket::CheckinPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -23,6 +23,23 @@ pub struct ServerCtx {
     pub secure_cookies: bool,
     /// Called after a mail was queued, to wake the outbox worker.
     pub mail_queued: std::sync::Arc<tokio_notify::Notify>,
+    /// Signs ticket codes (from SECRET_KEY); its Debug output is redacted.
+    pub signing_key: sbor_domain::checkin::SigningKey,
+}
+
+/// A QR code of `text` as an SVG element, dark modules on white.
+pub fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(240, 240)
+            .quiet_zone(true)
+            .build(),
+        Err(e) => {
+            tracing::error!(error = %e, "QR code could not be made");
+            String::new()
+        }
+    }
 }
 
 /// Re-exported so the server does not need to name tokio's path.
@@ -51,6 +68,7 @@ impl RequestInfo {
                 is_admin: u.is_admin,
             }),
             flash: self.flash.clone(),
+            base_url: String::new(),
         }
     }
 }

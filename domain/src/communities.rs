@@ -409,6 +409,25 @@ pub async fn members(db: &Db, actor: &User, community_id: i64) -> Result<Vec<Mem
         .collect()
 }
 
+/// The communities `user_id` belongs to, with their reminder setting.
+pub async fn memberships_of(db: &Db, user_id: i64) -> Result<Vec<(Community, bool)>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(&format!(
+        "SELECT {cols}, m.reminders FROM memberships m JOIN communities c ON c.id = m.community_id \
+         WHERE m.user_id = $1 ORDER BY c.name"
+    ))
+    .bind(user_id)
+    .fetch_all(db.read())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((Community::from_row(r)?, r.try_get::<i64, _>("reminders")? != 0)))
+        .collect()
+}
+
 /// Sets whether a member gets event reminders from this community.
 pub async fn set_reminders(db: &Db, community_id: i64, user_id: i64, on: bool) -> Result<()> {
     sqlx::query("UPDATE memberships SET reminders = $1 WHERE community_id = $2 AND user_id = $3")

@@ -61,11 +61,14 @@ pub struct Event {
     pub seats_taken: i64,
     /// iCalendar SEQUENCE: raised whenever the time or place changes.
     pub sequence: i64,
+    pub remind_24h: bool,
+    pub remind_2h: bool,
+    pub updated_at: Micros,
 }
 
 pub(crate) const COLUMNS: &str = "id, community_id, title, description, starts_at, ends_at, time_zone, venue_name, \
     venue_address, map_url, online_url, cover_url, capacity, max_guests, approval_required, rsvp_opens_at, \
-    rsvp_closes_at, status, seats_taken, sequence";
+    rsvp_closes_at, status, seats_taken, sequence, remind_24h, remind_2h, updated_at";
 
 impl Event {
     pub(crate) fn from_row(r: &AnyRow) -> Result<Event> {
@@ -90,6 +93,9 @@ impl Event {
             status: Status::parse(&r.try_get::<String, _>("status")?),
             seats_taken: r.try_get("seats_taken")?,
             sequence: r.try_get("sequence")?,
+            remind_24h: r.try_get::<i64, _>("remind_24h")? != 0,
+            remind_2h: r.try_get::<i64, _>("remind_2h")? != 0,
+            updated_at: r.try_get("updated_at")?,
         })
     }
 
@@ -143,6 +149,8 @@ pub struct EventInput<'a> {
     pub approval_required: bool,
     pub rsvp_opens_local: &'a str,
     pub rsvp_closes_local: &'a str,
+    pub remind_24h: bool,
+    pub remind_2h: bool,
 }
 
 struct Parsed {
@@ -161,6 +169,8 @@ struct Parsed {
     approval_required: bool,
     rsvp_opens_at: Option<Micros>,
     rsvp_closes_at: Option<Micros>,
+    remind_24h: bool,
+    remind_2h: bool,
 }
 
 /// A wall-clock time in `tz` to an instant. Times that do not exist (spring forward) or exist
@@ -245,6 +255,8 @@ fn parse(input: &EventInput<'_>) -> Result<Parsed> {
         approval_required: input.approval_required,
         rsvp_opens_at,
         rsvp_closes_at,
+        remind_24h: input.remind_24h,
+        remind_2h: input.remind_2h,
     })
 }
 
@@ -255,8 +267,9 @@ pub async fn create(db: &Db, actor: &User, community_id: i64, input: EventInput<
     let row = sqlx::query(
         "INSERT INTO events (community_id, title, description, starts_at, ends_at, time_zone, venue_name, \
            venue_address, map_url, online_url, cover_url, capacity, max_guests, approval_required, rsvp_opens_at, \
-           rsvp_closes_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
+           rsvp_closes_at, created_at, updated_at, remind_24h, remind_2h) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19) \
+         RETURNING id",
     )
     .bind(community_id)
     .bind(&p.title)
@@ -275,6 +288,8 @@ pub async fn create(db: &Db, actor: &User, community_id: i64, input: EventInput<
     .bind(p.rsvp_opens_at)
     .bind(p.rsvp_closes_at)
     .bind(now)
+    .bind(p.remind_24h as i64)
+    .bind(p.remind_2h as i64)
     .fetch_one(db.write())
     .await?;
     get(db, row.try_get("id")?).await
@@ -338,7 +353,7 @@ pub async fn update(
         "UPDATE events SET title = $1, description = $2, starts_at = $3, ends_at = $4, time_zone = $5, \
            venue_name = $6, venue_address = $7, map_url = $8, online_url = $9, cover_url = $10, capacity = $11, \
            max_guests = $12, approval_required = $13, rsvp_opens_at = $14, rsvp_closes_at = $15, sequence = $16, \
-           updated_at = $17 WHERE id = $18",
+           updated_at = $17, remind_24h = $19, remind_2h = $20 WHERE id = $18",
     )
     .bind(&p.title)
     .bind(&p.description)
@@ -358,6 +373,8 @@ pub async fn update(
     .bind(sequence)
     .bind(clock::now())
     .bind(event_id)
+    .bind(p.remind_24h as i64)
+    .bind(p.remind_2h as i64)
     .execute(&mut *tx)
     .await?;
     let updated = lock(&mut tx, event_id).await?;
@@ -370,6 +387,7 @@ pub async fn update(
             &updated,
             "event_changed",
             &["going", "waitlisted"],
+            false,
             |lang, name, when, url| {
                 mail_templates::render(
                     lang,
@@ -453,6 +471,7 @@ pub async fn cancel(db: &Db, site: &Site, actor: &User, event_id: i64) -> Result
                 &cancelled,
                 "event_cancelled",
                 &["going", "waitlisted", "pending"],
+                false,
                 |lang, name, when, url| {
                     mail_templates::render(
                         lang,

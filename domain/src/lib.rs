@@ -4,12 +4,14 @@
 //! so the UI, the HTTP routes, the workers and the CLI cannot disagree about them.
 
 pub mod accounts;
+pub mod checkin;
 pub mod clock;
 pub mod communities;
 pub mod db;
 pub mod email;
 pub mod error;
 pub mod events;
+pub mod feeds;
 pub mod ics;
 pub mod lang;
 pub mod mail_templates;
@@ -17,6 +19,7 @@ pub mod markdown;
 pub mod outbox;
 pub mod password;
 pub mod rate_limit;
+pub mod reminders;
 pub mod rsvp;
 pub mod sessions;
 pub mod tokens;

@@ -4,6 +4,13 @@ use crate::lang::Lang;
 use crate::outbox::Rendered;
 
 pub enum Template<'a> {
+    Reminder {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        url: &'a str,
+        hours: i64,
+    },
     OrganizerAdded {
         name: &'a str,
         community: &'a str,
@@ -173,7 +180,8 @@ fn event_words(lang: Lang, template: &Template<'_>) -> Option<(String, Vec<Strin
         | T::RsvpApprovedWaitlisted { event, when, url, .. }
         | T::RsvpDeclined { event, when, url, .. }
         | T::EventChanged { event, when, url, .. }
-        | T::EventCancelled { event, when, url, .. } => (*event, *when, *url),
+        | T::EventCancelled { event, when, url, .. }
+        | T::Reminder { event, when, url, .. } => (*event, *when, *url),
         _ => return None,
     };
     let (subject, lines): (String, Vec<String>) = match template {
@@ -336,6 +344,13 @@ fn event_words(lang: Lang, template: &Template<'_>) -> Option<(String, Vec<Strin
                 )
             }
         }
+        T::Reminder { hours, .. } => {
+            if en {
+                (format!("Reminder: {event} starts in {hours} hours"), vec![format!("See you soon at {event}."), when.into(), "Can't come after all? Please change your RSVP so someone from the waitlist gets your seat.".into()])
+            } else {
+                (format!("Напоминание: «{event}» через {hours} ч"), vec![format!("Скоро увидимся на «{event}»."), when.into(), "Если не сможете прийти, отмените участие, чтобы место досталось кому-то из листа ожидания.".into()])
+            }
+        }
         T::EventCancelled { .. } => {
             if en {
                 (
@@ -391,6 +406,7 @@ fn words(lang: Lang, template: &Template<'_>) -> Parts {
         | Template::RsvpDeclined { name, .. }
         | Template::EventChanged { name, .. }
         | Template::EventCancelled { name, .. }
+        | Template::Reminder { name, .. }
         | Template::ConfirmEmail { name, .. }
         | Template::ResetPassword { name, .. }
         | Template::MagicLink { name, .. }

@@ -482,8 +482,9 @@ pub(crate) async fn notify_all<F>(
     event: &Event,
     kind: &'static str,
     statuses: &[&str],
+    reminders_only: bool,
     render: F,
-) -> Result<()>
+) -> Result<usize>
 where
     F: Fn(Lang, &str, &str, &str) -> Rendered,
 {
@@ -493,7 +494,15 @@ where
         .join(", ");
     let sql = format!(
         "SELECT u.id, u.email, u.display_name, u.lang FROM rsvps r JOIN users u ON u.id = r.user_id \
-         WHERE r.event_id = $1 AND r.status IN ({placeholders}) ORDER BY r.arrival"
+         JOIN events r_event ON r_event.id = r.event_id \
+         WHERE r.event_id = $1 AND r.status IN ({placeholders}) {reminders} ORDER BY r.arrival",
+        // Members who turned reminders off for this community; non-members get them.
+        reminders = if reminders_only {
+            "AND COALESCE((SELECT m.reminders FROM memberships m \
+               WHERE m.user_id = u.id AND m.community_id = r_event.community_id), 1) = 1"
+        } else {
+            ""
+        }
     );
     let mut q = sqlx::query(&sql).bind(event.id);
     for s in statuses {
@@ -501,6 +510,7 @@ where
     }
     let rows = q.fetch_all(&mut *tx).await?;
     let url = site.link(&format!("/e/{}", event.id));
+    let mut sent = 0;
     for r in rows {
         let lang = Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or_default();
         let user_id: i64 = r.try_get("id")?;
@@ -518,8 +528,9 @@ where
             },
         )
         .await?;
+        sent += 1;
     }
-    Ok(())
+    Ok(sent)
 }
 
 /// Place on the waitlist (1 = next) of `user_id`, if waitlisted.

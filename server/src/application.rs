@@ -31,6 +31,8 @@ pub struct Application {
     router: Router,
     base_url: String,
     db: Db,
+    site: Site,
+    wake: Arc<Notify>,
     worker: Option<Worker>,
 }
 
@@ -57,6 +59,7 @@ impl Application {
             },
             secure_cookies: parsed.scheme() == "https",
             mail_queued: wake.clone(),
+            signing_key: sbor_domain::checkin::SigningKey::new(config.secret_key.expose()),
         };
         let metrics = Arc::new(Metrics::default());
         let worker = if config.run_workers {
@@ -67,7 +70,7 @@ impl Application {
                     &config.data_dir,
                 )?,
                 from: config.mail_from.parse()?,
-                wake,
+                wake: wake.clone(),
                 metrics: metrics.clone(),
             })
         } else {
@@ -101,6 +104,9 @@ impl Application {
                         .route("/e/{id}/calendar.ics", get(exports::event_ics))
                         .route("/e/{id}/attendees.csv", get(exports::attendees_csv))
                         .route("/c/{slug}/members.csv", get(exports::members_csv))
+                        .route("/c/{slug}/calendar.ics", get(exports::community_ics))
+                        .route("/c/{slug}/feed.atom", get(exports::community_atom))
+                        .route("/feeds/{token}/calendar.ics", get(exports::private_ics))
                         .with_state(ctx.clone()),
                 )
                 .fallback(leptos_axum::file_and_error_handler_with_context(
@@ -136,8 +142,10 @@ impl Application {
         Ok(Application {
             listener,
             router,
+            site: ctx.site.clone(),
             base_url,
             db,
+            wake,
             worker,
         })
     }
@@ -162,7 +170,12 @@ impl Application {
     ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = watch::channel(false);
         let worker = self.worker.map(|w| tokio::spawn(w.run(stop_rx.clone())));
-        let maintenance = tokio::spawn(crate::maintenance::run(self.db.clone(), stop_rx));
+        let maintenance = tokio::spawn(crate::maintenance::run(
+            self.db.clone(),
+            self.site.clone(),
+            self.wake.clone(),
+            stop_rx,
+        ));
         tracing::info!(url = %self.base_url, "Sbor is listening");
         axum::serve(
             self.listener,

@@ -153,6 +153,45 @@ pub async fn attendees_csv(
     }
 }
 
+/// `/c/{slug}/calendar.ics`: the community's events, for calendar apps.
+pub async fn community_ics(State(ctx): State<ServerCtx>, Path(slug): Path<String>) -> Response {
+    let result = async {
+        let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
+        sbor_domain::feeds::community_calendar(&ctx.db, &ctx.site, &c).await
+    }
+    .await;
+    match result {
+        Ok(ics) => ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], ics).into_response(),
+        Err(e) => error(e),
+    }
+}
+
+/// `/c/{slug}/feed.atom`: the community's upcoming events as an Atom feed.
+pub async fn community_atom(State(ctx): State<ServerCtx>, Path(slug): Path<String>) -> Response {
+    let result = async {
+        let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
+        sbor_domain::feeds::community_atom(&ctx.db, &ctx.site, &c).await
+    }
+    .await;
+    match result {
+        Ok(xml) => (
+            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+            xml,
+        )
+            .into_response(),
+        Err(e) => error(e),
+    }
+}
+
+/// `/feeds/{token}/calendar.ics`: a member's private calendar; 404 once the link is revoked.
+pub async fn private_ics(State(ctx): State<ServerCtx>, Path(token): Path<String>) -> Response {
+    match sbor_domain::feeds::private_calendar(&ctx.db, &ctx.site, &token).await {
+        Ok(Some(ics)) => ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], ics).into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => error(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::csv_cell;

@@ -1,25 +1,44 @@
-//! Housekeeping that keeps tables from growing without bound: expired sessions and tokens,
-//! stale rate-limit windows, and delivered mail past its retention.
+//! Periodic work beside the mail worker: queueing due event reminders (every minute), and
+//! housekeeping that keeps tables from growing without bound (hourly): expired sessions and
+//! tokens, stale rate-limit windows, and delivered mail past its retention.
+//!
+//! Safe to run in every instance: reminder batches are claimed in the database, purges are
+//! idempotent.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use sbor_domain::Db;
+use sbor_domain::accounts::Site;
 use sbor_domain::clock::DAY;
-use tokio::sync::watch;
+use sbor_domain::{Db, clock};
+use tokio::sync::{Notify, watch};
 
-const EVERY: Duration = Duration::from_secs(3600);
+const TICK: Duration = Duration::from_secs(60);
+const PURGE_EVERY: u32 = 60;
 /// Sent and failed mails stay visible to admins this long.
 const OUTBOX_RETENTION: i64 = 30 * DAY;
 
-pub async fn run(db: Db, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(db: Db, site: Site, mail_queued: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    let mut tick: u32 = 0;
     loop {
-        match purge(&db).await {
-            Ok(n) if n > 0 => tracing::info!(rows = n, "maintenance purged old rows"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "maintenance failed"),
+        match sbor_domain::reminders::queue_due(&db, &site, clock::now()).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(mails = n, "event reminders queued");
+                mail_queued.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "queueing reminders failed"),
         }
+        if tick.is_multiple_of(PURGE_EVERY) {
+            match purge(&db).await {
+                Ok(n) if n > 0 => tracing::info!(rows = n, "maintenance purged old rows"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "maintenance failed"),
+            }
+        }
+        tick = tick.wrapping_add(1);
         tokio::select! {
-            _ = tokio::time::sleep(EVERY) => {}
+            _ = tokio::time::sleep(TICK) => {}
             _ = shutdown.changed() => return,
         }
     }

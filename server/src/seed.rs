@@ -149,6 +149,8 @@ pub async fn seed(db: &Db, site: &Site) -> anyhow::Result<String> {
                 approval_required: approval,
                 rsvp_opens_local: "",
                 rsvp_closes_local: "",
+                remind_24h: true,
+                remind_2h: true,
             },
         )
         .await?;

@@ -352,13 +352,12 @@ impl TestApp {
         let token = sbor_domain::sessions::create(&self.db, user_id)
             .await
             .expect("session");
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            reqwest::header::COOKIE,
-            format!("sbor_session={token}").parse().unwrap(),
-        );
+        // A real cookie jar (not a fixed header), so flash and other cookies work as in a browser.
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let url: url::Url = self.base_url.parse().expect("base url");
+        jar.add_cookie_str(&format!("sbor_session={token}; Path=/"), &url);
         reqwest::Client::builder()
-            .default_headers(headers)
+            .cookie_provider(jar)
             .redirect(Policy::none())
             .build()
             .expect("client")

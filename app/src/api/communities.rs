@@ -264,3 +264,58 @@ pub async fn community_members(slug: String) -> Result<(String, Vec<MemberDto>),
             .collect(),
     ))
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MembershipSetting {
+    pub community_id: i64,
+    pub name: String,
+    pub slug: String,
+    pub reminders: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NotificationsView {
+    pub memberships: Vec<MembershipSetting>,
+    pub has_feed: bool,
+}
+
+/// The caller's communities with their reminder setting, and whether a private feed exists.
+#[server(endpoint = "notification_settings")]
+pub async fn notification_settings() -> Result<NotificationsView, AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let memberships = sbor_domain::communities::memberships_of(&ctx.db, user.id)
+        .await?
+        .into_iter()
+        .map(|(c, reminders)| MembershipSetting {
+            community_id: c.id,
+            name: c.name,
+            slug: c.slug,
+            reminders,
+        })
+        .collect();
+    Ok(NotificationsView {
+        memberships,
+        has_feed: sbor_domain::feeds::has_token(&ctx.db, user.id).await?,
+    })
+}
+
+/// Turns event reminders from one community on (`on` = "on") or off.
+#[server(endpoint = "set_reminders")]
+pub async fn set_reminders(community_id: i64, on: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    sbor_domain::communities::set_reminders(&ctx.db, community_id, user.id, on == "on").await?;
+    done(&ctx, Some("saved"), "/profile#notifications");
+    Ok(())
+}
+
+/// Makes a new private calendar link (the old one stops working) and shows it once.
+#[server(endpoint = "reset_feed")]
+pub async fn reset_feed() -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let token = sbor_domain::feeds::reset_token(&ctx.db, user.id).await?;
+    done(&ctx, None, &format!("/profile?feed={token}#calendar"));
+    Ok(())
+}

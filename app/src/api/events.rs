@@ -27,6 +27,8 @@ pub struct EventForm {
     pub approval_required: bool,
     pub rsvp_opens_local: String,
     pub rsvp_closes_local: String,
+    pub remind_24h: bool,
+    pub remind_2h: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -89,6 +91,8 @@ fn form_of(e: &sbor_domain::events::Event) -> EventForm {
         approval_required: e.approval_required,
         rsvp_opens_local: e.rsvp_opens_at.map(|t| e.local_input(t)).unwrap_or_default(),
         rsvp_closes_local: e.rsvp_closes_at.map(|t| e.local_input(t)).unwrap_or_default(),
+        remind_24h: e.remind_24h,
+        remind_2h: e.remind_2h,
     }
 }
 
@@ -184,6 +188,8 @@ pub async fn new_event_form(slug: String) -> Result<NewEventView, AppError> {
         form: EventForm {
             time_zone: c.time_zone,
             max_guests: "0".into(),
+            remind_24h: true,
+            remind_2h: true,
             ..Default::default()
         },
     })
@@ -207,6 +213,8 @@ fn input(f: &EventForm) -> sbor_domain::events::EventInput<'_> {
         approval_required: f.approval_required,
         rsvp_opens_local: &f.rsvp_opens_local,
         rsvp_closes_local: &f.rsvp_closes_local,
+        remind_24h: f.remind_24h,
+        remind_2h: f.remind_2h,
     }
 }
 
@@ -228,6 +236,9 @@ pub struct PostedEvent {
     pub approval_required: Option<String>,
     pub rsvp_opens_local: String,
     pub rsvp_closes_local: String,
+    /// Checked = no reminder: an absent box then means the default, reminders on.
+    pub no_reminder_24h: Option<String>,
+    pub no_reminder_2h: Option<String>,
 }
 
 impl From<PostedEvent> for EventForm {
@@ -248,6 +259,8 @@ impl From<PostedEvent> for EventForm {
             approval_required: p.approval_required.is_some_and(|v| !v.is_empty() && v != "false"),
             rsvp_opens_local: p.rsvp_opens_local,
             rsvp_closes_local: p.rsvp_closes_local,
+            remind_24h: p.no_reminder_24h.is_none(),
+            remind_2h: p.no_reminder_2h.is_none(),
         }
     }
 }
@@ -401,5 +414,141 @@ pub async fn decide_rsvps(event_id: i64, rsvp_id: Option<String>, decision: Stri
     sbor_domain::rsvp::decide(&ctx.db, &ctx.site, &user, event_id, &ids, approve).await?;
     ctx.mail_queued.notify_one();
     done(&ctx, Some("saved"), &format!("/e/{event_id}/manage"));
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub event_id: i64,
+    pub title: String,
+    pub when: String,
+    pub venue: String,
+    pub name: String,
+    pub guests: i64,
+    pub code: String,
+    /// The QR code (SVG) of the check-in link.
+    pub qr_svg: String,
+    pub checked_in: bool,
+}
+
+/// The caller's ticket for an event: only with a seat.
+#[server(endpoint = "my_ticket")]
+pub async fn my_ticket(event_id: i64) -> Result<Ticket, AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let lang = ssr::request_info()?.lang;
+    let e = sbor_domain::events::get(&ctx.db, event_id).await?;
+    let r = sbor_domain::rsvp::of_user(&ctx.db, event_id, user.id)
+        .await?
+        .filter(|r| r.status == sbor_domain::rsvp::RsvpStatus::Going)
+        .ok_or(AppError::NotFound)?;
+    let code = sbor_domain::checkin::code_for(&ctx.signing_key, event_id, r.id);
+    let link = ctx.site.link(&format!("/e/{event_id}/checkin?code={code}"));
+    let venue = [e.venue_name.as_str(), e.venue_address.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(Ticket {
+        event_id,
+        title: e.title.clone(),
+        when: sbor_domain::mail_templates::when_in(lang.into(), &e),
+        venue,
+        name: user.display_name,
+        guests: r.guests,
+        qr_svg: ssr::qr_svg(&link),
+        code,
+        checked_in: r.checked_in_at.is_some(),
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckinView {
+    pub event_id: i64,
+    pub title: String,
+    pub checked_in: i64,
+    pub going: i64,
+    /// Attendees matching the search (or the one behind the scanned code).
+    pub matches: Vec<AttendeeDto>,
+    /// The scanned code, when the page was opened from a QR code.
+    pub code: Option<String>,
+    pub code_valid: bool,
+}
+
+/// The door page: search by name or email, or the attendee behind a scanned code.
+#[server(endpoint = "check_in_page")]
+pub async fn check_in_page_data(event_id: i64, q: String, code: String) -> Result<CheckinView, AppError> {
+    use sbor_domain::rsvp::RsvpStatus;
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let e = sbor_domain::events::get(&ctx.db, event_id).await?;
+    let all = sbor_domain::rsvp::attendees(&ctx.db, &user, event_id).await?;
+    let going: Vec<_> = all
+        .iter()
+        .filter(|a| a.rsvp.status == RsvpStatus::Going)
+        .collect();
+    let code = Some(code.trim().to_owned()).filter(|c| !c.is_empty());
+    let scanned = code
+        .as_deref()
+        .and_then(|c| sbor_domain::checkin::verify(&ctx.signing_key, event_id, c));
+    let needle = q.trim().to_lowercase();
+    let matches = going
+        .iter()
+        .filter(|a| match scanned {
+            Some(id) => a.rsvp.id == id,
+            None => {
+                !needle.is_empty()
+                    && (a.display_name.to_lowercase().contains(&needle)
+                        || a.email.to_lowercase().contains(&needle))
+            }
+        })
+        .take(50)
+        .map(|a| AttendeeDto {
+            rsvp_id: a.rsvp.id,
+            display_name: a.display_name.clone(),
+            email: a.email.clone(),
+            status: a.rsvp.status.code().into(),
+            guests: a.rsvp.guests,
+            checked_in: a.rsvp.checked_in_at.is_some(),
+            answered: sbor_domain::clock::rfc3339(a.rsvp.created_at),
+        })
+        .collect();
+    Ok(CheckinView {
+        event_id,
+        title: e.title,
+        checked_in: going.iter().filter(|a| a.rsvp.checked_in_at.is_some()).count() as i64,
+        going: going.len() as i64,
+        matches,
+        code_valid: scanned.is_some(),
+        code,
+    })
+}
+
+/// Checks someone in, by ticket code or (from the search) by RSVP.
+#[server(endpoint = "check_in")]
+pub async fn check_in(event_id: i64, code: Option<String>, rsvp_id: Option<String>) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    let code = code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let rsvp_id = rsvp_id.as_deref().and_then(|r| r.trim().parse::<i64>().ok());
+    let result = match (code, rsvp_id) {
+        (Some(code), _) => {
+            sbor_domain::checkin::by_code(&ctx.db, &ctx.signing_key, &user, event_id, code).await?
+        }
+        (None, Some(id)) => sbor_domain::checkin::by_rsvp(&ctx.db, &user, event_id, id).await?,
+        (None, None) => {
+            return Err(AppError::Field {
+                field: "code".into(),
+                code: "required".into(),
+            });
+        }
+    };
+    let flash = if result.already {
+        "already_checked_in"
+    } else {
+        "checked_in"
+    };
+    done(&ctx, Some(flash), &format!("/e/{event_id}/checkin"));
     Ok(())
 }

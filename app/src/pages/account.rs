@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
-use crate::api::{ChangePassword, UpdateProfile, my_profile};
+use crate::api::{ChangePassword, ResetFeed, SetReminders, UpdateProfile, my_profile, notification_settings};
 use crate::boot::{t, use_boot};
 use crate::components::{Field, FormError, LoginRequired, Submit, errors_of};
 
@@ -53,6 +54,7 @@ pub fn ProfilePage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        <NotificationsSection/>
         <section class="card">
             <h2>{tx.password_title}</h2>
             <p class="muted">{tx.password_change_note}</p>
@@ -65,4 +67,58 @@ pub fn ProfilePage() -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// Reminder settings per community and the private calendar link.
+#[component]
+fn NotificationsSection() -> impl IntoView {
+    let tx = t();
+    let settings = Resource::new(|| (), |_| notification_settings());
+    let toggle = ServerAction::<SetReminders>::new();
+    let feed = ServerAction::<ResetFeed>::new();
+    let new_token = use_query_map().with_untracked(|q| q.get("feed"));
+    let base = use_boot_base();
+    view! {
+        <section class="card" id="notifications">
+            <h2>{tx.notifications}</h2>
+            <Suspense fallback=move || view! { <p>{tx.loading}</p> }>
+                {move || {
+                    let new_token = new_token.clone();
+                    let base = base.clone();
+                    Suspend::new(async move {
+                        let s = settings.await.ok()?;
+                        Some(view! {
+                            <p>{tx.reminders_intro}</p>
+                            <ul class="event-list">
+                                {s.memberships.into_iter().map(|m| view! {
+                                    <li class="event-card">
+                                        <a href=format!("/c/{}", m.slug)><strong>{m.name}</strong></a>
+                                        <span class="muted">{if m.reminders { tx.reminders_on } else { tx.reminders_off }}</span>
+                                        <ActionForm action=toggle attr:class="inline">
+                                            <input type="hidden" name="community_id" value=m.community_id/>
+                                            <input type="hidden" name="on" value=if m.reminders { "off" } else { "on" }/>
+                                            <button type="submit" class="link">{if m.reminders { tx.turn_off } else { tx.turn_on }}</button>
+                                        </ActionForm>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <h2 id="calendar">{tx.private_feed}</h2>
+                            <p class="muted">{tx.feed_intro}</p>
+                            {match new_token {
+                                Some(token) => view! { <p><code class="feed-url">{format!("{base}/feeds/{token}/calendar.ics")}</code></p> }.into_any(),
+                                None => s.has_feed.then(|| view! { <p class="muted">{tx.feed_exists}</p> }).into_any(),
+                            }}
+                            <ActionForm action=feed>
+                                <button type="submit" class="button small secondary">{tx.feed_create}</button>
+                            </ActionForm>
+                        })
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+fn use_boot_base() -> String {
+    crate::boot::use_boot().base_url
 }

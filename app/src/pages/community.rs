@@ -103,6 +103,11 @@ fn community_view(c: CommunityView) -> impl IntoView {
         </section>
         <section>
             <h2>{tx.upcoming_events}</h2>
+            <p class="muted">
+                {tx.subscribe} ": "
+                <a href=format!("/c/{}/calendar.ics", c.slug)>"iCalendar"</a> " · "
+                <a href=format!("/c/{}/feed.atom", c.slug)>"Atom"</a>
+            </p>
             <EventList events=c.upcoming.clone()/>
         </section>
         <section>

@@ -80,7 +80,12 @@ fn event_view(e: EventView) -> impl IntoView {
                     {(e.waitlisted > 0).then(|| format!(" · {} {}", e.waitlisted, tx.waitlist))}
                     {(e.pending > 0 && e.can_manage).then(|| format!(" · {} {}", e.pending, tx.pending))}
                 </p>
-                <p><a href=format!("/e/{id}/calendar.ics")>{tx.add_to_calendar}</a></p>
+                <p class="actions left">
+                    <a href=format!("/e/{id}/calendar.ics")>{tx.add_to_calendar}</a>
+                    {e.my_rsvp.as_ref().is_some_and(|r| r.status == "going").then(|| view! {
+                        <a class="button small" href=format!("/e/{id}/ticket")>{tx.ticket}</a>
+                    })}
+                </p>
             </header>
             <section class="card rsvp">
                 <h2>{tx.rsvp_title}</h2>
@@ -108,6 +113,7 @@ fn event_view(e: EventView) -> impl IntoView {
                     <div class="actions left">
                         <a class="button small" href=format!("/e/{id}/manage")>{tx.attendees}</a>
                         <a class="button small secondary" href=format!("/e/{id}/edit")>{tx.edit_event}</a>
+                        <a class="button small secondary" href=format!("/e/{id}/checkin")>{tx.checkin}</a>
                         {(e.status == "draft").then(|| action_button(admin, id, "publish", tx.publish))}
                         {(e.status == "published").then(|| action_button(admin, id, "cancel", tx.cancel_event))}
                         {action_button(admin, id, "delete", tx.delete_event)}
@@ -200,6 +206,10 @@ fn event_fields(f: EventForm, errors: FormErrors) -> impl IntoView {
         </div>
         <div class="field checkbox">
             <label><input type="checkbox" name="event[approval_required]" value="on" checked=f.approval_required/> " " {tx.approval_required}</label>
+        </div>
+        <div class="field checkbox">
+            <label><input type="checkbox" name="event[no_reminder_24h]" value="on" checked=!f.remind_24h/> " " {tx.no_reminder_24h}</label>
+            <label><input type="checkbox" name="event[no_reminder_2h]" value="on" checked=!f.remind_2h/> " " {tx.no_reminder_2h}</label>
         </div>
         <div class="grid2">
             <Field label=tx.rsvp_opens name="event[rsvp_opens_local]" field="rsvp_opens_at" kind="datetime-local" errors value=f.rsvp_opens_local/>

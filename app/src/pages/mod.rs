@@ -7,3 +7,4 @@ pub mod community;
 pub mod errors;
 pub mod event;
 pub mod home;
+pub mod ticket;

@@ -224,6 +224,8 @@ async fn create_event(
             approval_required: false,
             rsvp_opens_local: "",
             rsvp_closes_local: "",
+            remind_24h: true,
+            remind_2h: true,
         },
     )
     .await?;

@@ -1,0 +1,17 @@
+-- Reminders (configurable per event, sent once per event and kind), private calendar feeds.
+
+ALTER TABLE events ADD COLUMN remind_24h INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE events ADD COLUMN remind_2h INTEGER NOT NULL DEFAULT 1;
+
+-- One row per reminder batch queued, so a batch is queued once even with several instances
+-- and across restarts (the outbox idempotency keys make each single mail unique as well).
+CREATE TABLE reminder_batches (
+    event_id  INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    kind      TEXT NOT NULL,
+    queued_at INTEGER NOT NULL,
+    PRIMARY KEY (event_id, kind)
+);
+
+-- The secret in a member's private calendar URL; replaced (revoked) on request.
+ALTER TABLE users ADD COLUMN feed_token TEXT;
+CREATE UNIQUE INDEX users_feed_token ON users(feed_token);
