@@ -711,6 +711,10 @@ pub fn error_message(lang: Lang, code: &str) -> String {
             "Учётной записи с этим адресом нет; попросите человека сначала зарегистрироваться.",
         ),
         "invalid_action" => ("Unknown action.", "Неизвестное действие."),
+        "event_not_open_for_decisions" => (
+            "This event is not open any more; nothing was decided.",
+            "Событие уже закрыто; решение не принято.",
+        ),
         "invalid_ticket" => (
             "This ticket code is not valid for this event.",
             "Этот код билета недействителен для этого события.",

@@ -84,7 +84,18 @@ pub async fn by_rsvp(db: &Db, actor: &User, event_id: i64, rsvp_id: i64) -> Resu
     mark(db, event_id, rsvp_id).await
 }
 
+/// One conditional UPDATE marks the arrival, so a cancellation racing the scan cannot be
+/// checked in; the read afterwards only tells "already" from "no seat".
 async fn mark(db: &Db, event_id: i64, rsvp_id: i64) -> Result<CheckIn> {
+    let done = sqlx::query(
+        "UPDATE rsvps SET checked_in_at = $1 \
+         WHERE id = $2 AND event_id = $3 AND status = 'going' AND checked_in_at IS NULL",
+    )
+    .bind(clock::now())
+    .bind(rsvp_id)
+    .bind(event_id)
+    .execute(db.write())
+    .await?;
     let row = sqlx::query(
         "SELECT r.status, r.guests, r.checked_in_at, u.display_name FROM rsvps r JOIN users u ON u.id = r.user_id \
          WHERE r.id = $1 AND r.event_id = $2",
@@ -97,11 +108,6 @@ async fn mark(db: &Db, event_id: i64, rsvp_id: i64) -> Result<CheckIn> {
     if row.try_get::<String, _>("status")? != "going" {
         return Err(DomainError::invalid("code", "ticket_not_going"));
     }
-    let done = sqlx::query("UPDATE rsvps SET checked_in_at = $1 WHERE id = $2 AND checked_in_at IS NULL")
-        .bind(clock::now())
-        .bind(rsvp_id)
-        .execute(db.write())
-        .await?;
     Ok(CheckIn {
         rsvp_id,
         display_name: row.try_get("display_name")?,

@@ -173,6 +173,26 @@ struct Parsed {
     remind_2h: bool,
 }
 
+/// What search matches against, lower-cased in Rust: SQLite's LOWER() folds only ASCII, so
+/// Cyrillic titles would not match case-insensitively in SQL on both backends alike.
+fn search_text(p: &Parsed) -> String {
+    format!(
+        "{}\n{}\n{}\n{}",
+        p.title, p.description, p.venue_name, p.venue_address
+    )
+    .to_lowercase()
+}
+
+/// A LIKE pattern for `text` anywhere, with the user's `%`, `_` and `\` taken literally.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// A wall-clock time in `tz` to an instant. Times that do not exist (spring forward) or exist
 /// twice (fall back) are refused rather than guessed.
 pub fn parse_local(raw: &str, tz: Tz, field: &'static str) -> Result<Micros> {
@@ -267,8 +287,8 @@ pub async fn create(db: &Db, actor: &User, community_id: i64, input: EventInput<
     let row = sqlx::query(
         "INSERT INTO events (community_id, title, description, starts_at, ends_at, time_zone, venue_name, \
            venue_address, map_url, online_url, cover_url, capacity, max_guests, approval_required, rsvp_opens_at, \
-           rsvp_closes_at, created_at, updated_at, remind_24h, remind_2h) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19) \
+           rsvp_closes_at, created_at, updated_at, remind_24h, remind_2h, search_text) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20) \
          RETURNING id",
     )
     .bind(community_id)
@@ -290,6 +310,7 @@ pub async fn create(db: &Db, actor: &User, community_id: i64, input: EventInput<
     .bind(now)
     .bind(p.remind_24h as i64)
     .bind(p.remind_2h as i64)
+    .bind(search_text(&p))
     .fetch_one(db.write())
     .await?;
     get(db, row.try_get("id")?).await
@@ -353,7 +374,7 @@ pub async fn update(
         "UPDATE events SET title = $1, description = $2, starts_at = $3, ends_at = $4, time_zone = $5, \
            venue_name = $6, venue_address = $7, map_url = $8, online_url = $9, cover_url = $10, capacity = $11, \
            max_guests = $12, approval_required = $13, rsvp_opens_at = $14, rsvp_closes_at = $15, sequence = $16, \
-           updated_at = $17, remind_24h = $19, remind_2h = $20 WHERE id = $18",
+           updated_at = $17, remind_24h = $19, remind_2h = $20, search_text = $21 WHERE id = $18",
     )
     .bind(&p.title)
     .bind(&p.description)
@@ -375,12 +396,19 @@ pub async fn update(
     .bind(event_id)
     .bind(p.remind_24h as i64)
     .bind(p.remind_2h as i64)
+    .bind(search_text(&p))
     .execute(&mut *tx)
     .await?;
     let updated = lock(&mut tx, event_id).await?;
     rsvp::promote_waitlist(&mut tx, site, &updated).await?;
+    if time_changed {
+        // Reminders are due again relative to the new start.
+        sqlx::query("DELETE FROM reminder_batches WHERE event_id = $1")
+            .bind(event_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     if updated.status == Status::Published && (time_changed || place_changed) {
-        let changes = describe_changes(&locked, &updated, time_changed, place_changed);
         rsvp::notify_all(
             &mut tx,
             site,
@@ -395,7 +423,7 @@ pub async fn update(
                         name,
                         event: &updated.title,
                         when,
-                        changes: &changes,
+                        changes: &describe_changes(lang, &locked, &updated, time_changed, place_changed),
                         url,
                     },
                 )
@@ -407,24 +435,28 @@ pub async fn update(
     get(db, event_id).await
 }
 
-fn describe_changes(old: &Event, new: &Event, time: bool, place: bool) -> String {
+/// What changed, in the reader's language. The online link itself is never written here: the
+/// mail also goes to the waitlist, who must not get it; people with a seat see it on the page.
+fn describe_changes(lang: crate::lang::Lang, old: &Event, new: &Event, time: bool, place: bool) -> String {
     let mut parts = Vec::new();
     if time {
-        let when = |e: &Event| mail_templates::when_in(crate::lang::Lang::En, e);
+        let when = |e: &Event| mail_templates::when_in(lang, e);
         parts.push(format!("{} → {}", when(old), when(new)));
     }
-    if place {
+    if old.online_url != new.online_url {
+        parts.push(match lang {
+            crate::lang::Lang::En => "The online link changed; see the event page.".to_owned(),
+            crate::lang::Lang::Ru => "Изменилась ссылка на трансляцию; она на странице события.".to_owned(),
+        });
+    }
+    if place && (old.venue_name != new.venue_name || old.venue_address != new.venue_address) {
         let place = |e: &Event| {
-            [
-                e.venue_name.as_str(),
-                e.venue_address.as_str(),
-                e.online_url.as_str(),
-            ]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(", ")
+            [e.venue_name.as_str(), e.venue_address.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         parts.push(format!("{} → {}", place(old), place(new)));
     }
@@ -538,7 +570,7 @@ pub async fn search(db: &Db, q: &Query) -> Result<Vec<Listed>> {
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(|t| format!("%{}%", t.to_lowercase()));
+        .map(like_pattern);
     let sql = format!(
         "SELECT {cols}, c.slug AS community_slug, c.name AS community_name FROM events e \
          JOIN communities c ON c.id = e.community_id \
@@ -546,7 +578,7 @@ pub async fn search(db: &Db, q: &Query) -> Result<Vec<Listed>> {
            AND (CASE WHEN $2 = 1 THEN e.ends_at < $3 ELSE e.ends_at >= $3 END) \
            AND ($4 = 0 OR e.community_id = $4) \
            AND ($5 = 0 OR e.starts_at >= $5) AND ($6 = 0 OR e.starts_at < $6) \
-           AND ($7 = '' OR LOWER(e.title) LIKE $7 OR LOWER(e.description) LIKE $7 OR LOWER(c.name) LIKE $7) \
+           AND ($7 = '' OR e.search_text LIKE $7 ESCAPE '\\' OR LOWER(c.name) LIKE $7 ESCAPE '\\') \
          ORDER BY e.starts_at {order}, e.id LIMIT $8",
         cols = COLUMNS
             .split(", ")

@@ -346,7 +346,7 @@ fn event_words(lang: Lang, template: &Template<'_>) -> Option<(String, Vec<Strin
         }
         T::Reminder { hours, .. } => {
             if en {
-                (format!("Reminder: {event} starts in {hours} hours"), vec![format!("See you soon at {event}."), when.into(), "Can't come after all? Please change your RSVP so someone from the waitlist gets your seat.".into()])
+                (format!("Reminder: {event} starts in {hours} {}", if *hours == 1 { "hour" } else { "hours" }), vec![format!("See you soon at {event}."), when.into(), "Can't come after all? Please change your RSVP so someone from the waitlist gets your seat.".into()])
             } else {
                 (format!("Напоминание: «{event}» через {hours} ч"), vec![format!("Скоро увидимся на «{event}»."), when.into(), "Если не сможете прийти, отмените участие, чтобы место досталось кому-то из листа ожидания.".into()])
             }

@@ -18,8 +18,9 @@ const KINDS: [(&str, Micros, &str); 2] = [("24h", 24 * HOUR, "remind_24h"), ("2h
 pub async fn queue_due(db: &Db, site: &Site, now: Micros) -> Result<usize> {
     let mut queued = 0;
     for (kind, lead, flag) in KINDS {
-        // An event first seen less than 2 h ahead gets only the 2-hour reminder, not both.
-        let earliest = if kind == "24h" { now + 2 * HOUR } else { now };
+        // The day-before reminder goes out 20 to 24 h ahead: an event published later gets only
+        // the 2-hour one, rather than a "24 h" mail hours before the start and nobody's RSVPs yet.
+        let earliest = if kind == "24h" { now + 20 * HOUR } else { now };
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM events e WHERE e.status = 'published' AND e.{flag} = 1 \
              AND e.starts_at > $1 AND e.starts_at <= $2 \
@@ -45,7 +46,8 @@ pub async fn queue_due(db: &Db, site: &Site, now: Micros) -> Result<usize> {
             if claimed.is_none() {
                 continue; // another instance queued this batch
             }
-            let hours = lead / HOUR;
+            // Hours actually left, rounded: the mail says what is true when it is written.
+            let hours = ((event.starts_at - now + HOUR / 2) / HOUR).max(1);
             queued += rsvp::notify_all(
                 &mut tx,
                 site,

@@ -108,6 +108,9 @@ pub async fn respond(
     let now = clock::now();
     let mut tx = db.write().begin().await?;
     let (event, arrival) = events::lock_with_seq(&mut tx, event_id).await?;
+    if event.status == EventStatus::Draft {
+        return Err(DomainError::NotFound); // drafts do not exist for members
+    }
     event.rsvp_open(now).map_err(DomainError::Refused)?;
     if going && !(0..=event.max_guests).contains(&guests) {
         return Err(DomainError::invalid("guests", "too_many_guests"));
@@ -129,6 +132,11 @@ pub async fn respond(
             insert(&mut tx, event_id, user.id, RsvpStatus::NotGoing, 0, arrival, now).await?;
             (RsvpStatus::NotGoing, 0)
         }
+        // A declined RSVP stays declined: answering no and then yes again must not put the
+        // person back in the queue the organizers took them out of.
+        (_, Some(r)) if r.status == RsvpStatus::Declined => {
+            return Err(DomainError::Refused("rsvp_declined"));
+        }
         (false, Some(r)) => {
             if r.status == RsvpStatus::Going {
                 take_seats(&mut tx, event_id, -r.seats()).await?;
@@ -148,9 +156,6 @@ pub async fn respond(
         (true, Some(r)) if matches!(r.status, RsvpStatus::Waitlisted | RsvpStatus::Pending) => {
             set_status(&mut tx, r.id, r.status, guests, r.arrival, now).await?;
             (r.status, guests)
-        }
-        (true, Some(r)) if r.status == RsvpStatus::Declined => {
-            return Err(DomainError::Refused("rsvp_declined"));
         }
         (true, existing) => {
             let status = if event.approval_required {
@@ -179,10 +184,23 @@ pub async fn respond(
         .execute(&mut *tx)
         .await?;
     }
-    if previous == Some(RsvpStatus::Going) {
+    // Seats freed (a cancellation, fewer guests) or a waiting party that shrank: let the
+    // waitlist move.
+    if previous == Some(RsvpStatus::Going) || previous == Some(RsvpStatus::Waitlisted) {
         let event = events::lock(&mut tx, event_id).await?;
         promote_waitlist(&mut tx, site, &event).await?;
     }
+    // Promotion above may have seated this very person (their party shrank).
+    let status = if status == RsvpStatus::Waitlisted {
+        let row = sqlx::query("SELECT status FROM rsvps WHERE event_id = $1 AND user_id = $2")
+            .bind(event_id)
+            .bind(user.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        RsvpStatus::parse(&row.try_get::<String, _>("status")?)
+    } else {
+        status
+    };
     let position = if status == RsvpStatus::Waitlisted {
         Some(position(&mut tx, event_id, user.id).await?)
     } else {
@@ -273,7 +291,8 @@ async fn take_seats(tx: &mut AnyConnection, event_id: i64, n: i64) -> Result<()>
 async fn position(tx: &mut AnyConnection, event_id: i64, user_id: i64) -> Result<i64> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM rsvps w JOIN rsvps me ON me.event_id = w.event_id \
-         WHERE w.event_id = $1 AND me.user_id = $2 AND w.status = 'waitlisted' AND w.arrival <= me.arrival",
+         WHERE w.event_id = $1 AND me.user_id = $2 AND me.status = 'waitlisted' AND w.status = 'waitlisted' \
+           AND w.arrival <= me.arrival",
     )
     .bind(event_id)
     .bind(user_id)
@@ -339,6 +358,9 @@ pub async fn decide(
 ) -> Result<usize> {
     let event = events::get(db, event_id).await?;
     communities::require_organizer(db, event.community_id, actor).await?;
+    if event.status != EventStatus::Published || clock::now() >= event.starts_at {
+        return Err(DomainError::Refused("event_not_open_for_decisions"));
+    }
     let mut tx = db.write().begin().await?;
     let mut decided = 0;
     for id in rsvp_ids {
@@ -380,7 +402,7 @@ pub async fn decide(
             now,
         )
         .await?;
-        let key = format!("{kind}:{event_id}:{}", r.user_id);
+        let key = format!("{kind}:{event_id}:{}:{}", r.user_id, r.arrival);
         queue_rsvp_mail(&mut tx, site, &event, r.user_id, kind, key, mail).await?;
         decided += 1;
     }

@@ -15,3 +15,7 @@ CREATE TABLE reminder_batches (
 -- The secret in a member's private calendar URL; replaced (revoked) on request.
 ALTER TABLE users ADD COLUMN feed_token TEXT;
 CREATE UNIQUE INDEX users_feed_token ON users(feed_token);
+
+-- Lower-cased title, description and place, for search that treats Cyrillic like Latin on
+-- both backends (SQLite's LOWER() folds only ASCII).
+ALTER TABLE events ADD COLUMN search_text TEXT NOT NULL DEFAULT '';

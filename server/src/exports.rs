@@ -27,8 +27,11 @@ pub async fn event_ics(
     let result = async {
         let event = sbor_domain::events::get(&ctx.db, id).await?;
         if event.status == Status::Draft {
+            // Not found (not forbidden) for others, so a draft's existence does not show.
             let user = info.user.as_ref().ok_or(DomainError::NotFound)?;
-            sbor_domain::communities::require_organizer(&ctx.db, event.community_id, user).await?;
+            if !sbor_domain::communities::can_manage(&ctx.db, event.community_id, user).await? {
+                return Err(DomainError::NotFound);
+            }
         }
         Ok(sbor_domain::ics::event_calendar(&ctx.site, &event))
     }

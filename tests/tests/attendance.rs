@@ -120,8 +120,8 @@ async fn reminders_are_sent_once_to_those_who_want_them(backend: Backend) {
         queued, 2,
         "A for tomorrow (24 h), A2 for the event in an hour (2 h only)"
     );
-    app.mail_about("a@example.org", "starts in 24 hours").await;
-    app.mail_about("a2@example.org", "starts in 2 hours").await;
+    app.mail_about("a@example.org", "starts in 23 hours").await;
+    app.mail_about("a2@example.org", "starts in 1 hour").await;
     // Again, and after a restart: nothing more.
     assert_eq!(
         sbor_domain::reminders::queue_due(&app.db, &site, clock::now())
@@ -146,7 +146,7 @@ async fn reminders_are_sent_once_to_those_who_want_them(backend: Backend) {
             .unwrap(),
         1
     );
-    app.mail_about("a@example.org", "starts in 2 hours").await;
+    app.mail_about("a@example.org", "starts in 1 hour").await;
     let subjects = |to: &str| {
         app.smtp
             .messages_to(to)

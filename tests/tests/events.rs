@@ -13,7 +13,79 @@ on_both_backends!(
     cancelled_and_closed_events_refuse_rsvps,
     guests_count_toward_capacity,
     concurrent_rsvps_never_overbook,
+    drafts_stay_hidden_and_search_folds_cyrillic,
 );
+
+async fn drafts_stay_hidden_and_search_folds_cyrillic(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, community_id, published) = setup(&app, "", "0", false).await;
+    let mut form = event_form("", "0");
+    form.iter_mut().find(|(k, _)| k == "event[title]").unwrap().1 = "Секретный черновик".into();
+    form.push(("community_id".into(), community_id.to_string()));
+    let res = post(&admin, &app, "/c/devops-msk/events/new", "create_event", &form).await;
+    let draft: i64 = location(&res).trim_start_matches("/e/").parse().unwrap();
+    let (_, member) = app.member("m@example.org", "M").await;
+    for client in [&app.client, &member] {
+        assert_eq!(get_with(client, &app.url(&format!("/e/{draft}"))).await.0, 404);
+        assert_eq!(
+            get_with(client, &app.url(&format!("/e/{draft}/calendar.ics")))
+                .await
+                .0,
+            404
+        );
+        let (_, page) = get_with(client, &app.url("/c/devops-msk")).await;
+        assert!(!page.contains("Секретный"), "not listed");
+        let (_, home) = get_with(client, &app.url("/?q=секретный")).await;
+        assert!(!home.contains("Секретный черновик"));
+    }
+    for feed in ["/c/devops-msk/calendar.ics", "/c/devops-msk/feed.atom"] {
+        assert!(!app.get(feed).await.1.contains("Секретный"), "{feed}");
+    }
+    let res = submit_with(
+        &member,
+        &app.base_url,
+        "/",
+        "rsvp",
+        &[("event_id", &draft.to_string()), ("going", "yes")],
+    )
+    .await;
+    assert!(location(&res).contains("__err"));
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM rsvps WHERE event_id = {draft}"))
+            .await,
+        0
+    );
+    let (status, own) = get_with(&admin, &app.url(&format!("/e/{draft}"))).await;
+    assert_eq!(status, 200, "organizers see their drafts");
+    assert!(own.contains("Draft"));
+
+    // Search folds case for Cyrillic on both backends, and takes % and _ literally.
+    let (_, found) = app.get("/?q=%D0%9A%D0%A3%D0%91%D0%95%D0%A0").await; // "КУБЕР"
+    assert!(
+        !found.contains("Kubernetes meetup"),
+        "Latin title does not match Cyrillic"
+    );
+    let mut form = event_form("", "0");
+    form.iter_mut().find(|(k, _)| k == "event[title]").unwrap().1 = "Как ускорить CI в 5 раз".into();
+    form.push(("event_id".into(), published.to_string()));
+    post(
+        &admin,
+        &app,
+        &format!("/e/{published}/edit"),
+        "update_event",
+        &form,
+    )
+    .await;
+    let (_, found) = app
+        .get("/?q=%D0%BA%D0%B0%D0%BA+%D1%83%D1%81%D0%BA%D0%BE%D1%80%D0%B8%D1%82%D1%8C")
+        .await; // "как ускорить"
+    assert!(
+        found.contains("Как ускорить CI в 5 раз"),
+        "case-folded Cyrillic match"
+    );
+    let (_, none) = app.get("/?q=%25").await; // "%"
+    assert!(!none.contains("Как ускорить"), "% is not a wildcard");
+}
 
 /// A community (by an admin) with one published event; returns (community id, event id).
 async fn setup(
@@ -447,6 +519,11 @@ async fn capacity_changes_are_checked_and_promote(backend: Backend) {
     assert_eq!(status_of(&app, event_id, users[3].id).await, "waitlisted");
     let changed = app.mail_about("u0@example.org", "Changed").await;
     assert!(changed.text_body().contains("→"), "says what changed");
+    let waiting = app.mail_about("u3@example.org", "Changed").await;
+    assert!(
+        !waiting.text_body().contains("secret-room") && !waiting.html_body().contains("secret-room"),
+        "no online link for the waitlist"
+    );
     let ics = ics_attachment(&changed).expect("updated invitation");
     assert!(ics.contains("SEQUENCE:1"), "same UID, higher SEQUENCE");
 }
@@ -498,6 +575,11 @@ async fn approval_mode_never_overbooks(backend: Backend) {
     app.mail_about("a@example.org", "Approved:").await;
     app.mail_about("b@example.org", "Approved, on the waitlist").await;
     app.mail_about("c@example.org", "Not this time").await;
+    // A declined person cannot come back by answering no and then yes.
+    let (_, page) = rsvp(&app, &c_browser, event_id, "no", "0").await;
+    assert!(page.contains("The organizers declined your RSVP."));
+    rsvp(&app, &c_browser, event_id, "yes", "0").await;
+    assert_eq!(status_of(&app, event_id, c.id).await, "declined");
     // Deciding again does nothing and mails nobody.
     decide(app.count(&rsvp_id(c.id)).await, "approve").await;
     assert_eq!(status_of(&app, event_id, c.id).await, "declined");

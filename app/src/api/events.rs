@@ -153,7 +153,7 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
         going: counts.going,
         seats_taken: e.seats_taken,
         waitlisted: counts.waitlisted,
-        pending: counts.pending,
+        pending: if can_manage { counts.pending } else { 0 },
         max_guests: e.max_guests,
         approval_required: e.approval_required,
         status: e.status.code().into(),

@@ -150,7 +150,10 @@ fn rsvp_form(e: &EventView) -> impl IntoView {
             .or_else(|| no.value().get().and_then(|r| r.err()))
     });
     let current_guests = e.my_rsvp.as_ref().map(|r| r.guests).unwrap_or(0);
-    let going = e.my_rsvp.as_ref().is_some_and(|r| r.status != "not_going");
+    let going = e
+        .my_rsvp
+        .as_ref()
+        .is_some_and(|r| r.status != "not_going" && r.status != "declined");
     let max_guests = e.max_guests;
     let id = e.id;
     view! {
