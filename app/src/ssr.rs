@@ -27,6 +27,48 @@ pub struct ServerCtx {
     pub signing_key: sbor_domain::checkin::SigningKey,
 }
 
+/// A small line chart of cumulative RSVPs per day, as SVG (no JavaScript, no chart library).
+pub fn rsvp_chart(points: &[(i64, i64)]) -> String {
+    const W: f64 = 600.0;
+    const H: f64 = 160.0;
+    const PAD: f64 = 28.0;
+    if points.is_empty() {
+        return String::new();
+    }
+    let (first, last) = (points[0].0, points[points.len() - 1].0);
+    let max = points.iter().map(|p| p.1).max().unwrap_or(1).max(1) as f64;
+    let span = ((last - first) as f64).max(1.0);
+    let x = |t: i64| {
+        if points.len() == 1 {
+            W / 2.0
+        } else {
+            PAD + (t - first) as f64 / span * (W - 2.0 * PAD)
+        }
+    };
+    let y = |n: i64| H - PAD - n as f64 / max * (H - 2.0 * PAD);
+    let line: Vec<String> = points
+        .iter()
+        .map(|(t, n)| format!("{:.1},{:.1}", x(*t), y(*n)))
+        .collect();
+    let day = |t: i64| sbor_domain::clock::rfc3339(t)[..10].to_owned();
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" class=\"chart\" \
+         aria-label=\"RSVPs over time: {total} by {end}\">\
+         <line x1=\"{PAD}\" y1=\"{base}\" x2=\"{right}\" y2=\"{base}\" stroke=\"currentColor\" stroke-opacity=\".3\"/>\
+         <polyline fill=\"none\" stroke=\"#c2410c\" stroke-width=\"2.5\" points=\"{pts}\"/>\
+         <text x=\"{PAD}\" y=\"{label}\" font-size=\"11\" fill=\"currentColor\">{start}</text>\
+         <text x=\"{right}\" y=\"{label}\" font-size=\"11\" text-anchor=\"end\" fill=\"currentColor\">{end}</text>\
+         <text x=\"{PAD}\" y=\"16\" font-size=\"11\" fill=\"currentColor\">{total}</text></svg>",
+        total = points[points.len() - 1].1,
+        base = H - PAD,
+        right = W - PAD,
+        label = H - 8.0,
+        pts = line.join(" "),
+        start = day(first),
+        end = day(last),
+    )
+}
+
 /// A QR code of `text` as an SVG element, dark modules on white.
 pub fn qr_svg(text: &str) -> String {
     match qrcode::QrCode::new(text.as_bytes()) {

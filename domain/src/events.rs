@@ -64,11 +64,13 @@ pub struct Event {
     pub remind_24h: bool,
     pub remind_2h: bool,
     pub updated_at: Micros,
+    /// Slides and recordings, one URL per line.
+    pub materials: String,
 }
 
 pub(crate) const COLUMNS: &str = "id, community_id, title, description, starts_at, ends_at, time_zone, venue_name, \
     venue_address, map_url, online_url, cover_url, capacity, max_guests, approval_required, rsvp_opens_at, \
-    rsvp_closes_at, status, seats_taken, sequence, remind_24h, remind_2h, updated_at";
+    rsvp_closes_at, status, seats_taken, sequence, remind_24h, remind_2h, updated_at, materials";
 
 impl Event {
     pub(crate) fn from_row(r: &AnyRow) -> Result<Event> {
@@ -96,6 +98,7 @@ impl Event {
             remind_24h: r.try_get::<i64, _>("remind_24h")? != 0,
             remind_2h: r.try_get::<i64, _>("remind_2h")? != 0,
             updated_at: r.try_get("updated_at")?,
+            materials: r.try_get("materials")?,
         })
     }
 
@@ -520,6 +523,27 @@ pub async fn cancel(db: &Db, site: &Site, actor: &User, event_id: i64) -> Result
         }
     }
     tx.commit().await?;
+    get(db, event_id).await
+}
+
+/// Sets the slides and recordings of an event (organizers; any time, typically after it).
+pub async fn set_materials(db: &Db, actor: &User, event_id: i64, links: &str) -> Result<Event> {
+    let e = get(db, event_id).await?;
+    communities::require_organizer(db, e.community_id, actor).await?;
+    let links = links
+        .lines()
+        .map(|l| parse_url(l, "materials"))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    sqlx::query("UPDATE events SET materials = $1, updated_at = $2 WHERE id = $3")
+        .bind(links)
+        .bind(clock::now())
+        .bind(event_id)
+        .execute(db.write())
+        .await?;
     get(db, event_id).await
 }
 

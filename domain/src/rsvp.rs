@@ -607,6 +607,28 @@ pub async fn counts(db: &Db, event_id: i64) -> Result<Counts> {
     })
 }
 
+/// Cumulative RSVPs (going, waiting or pending) at the end of each day they changed, for the
+/// organizer's chart: (day start, total).
+pub async fn timeline(db: &Db, event_id: i64) -> Result<Vec<(Micros, i64)>> {
+    let rows = sqlx::query(
+        "SELECT created_at FROM rsvps WHERE event_id = $1 AND status IN ('going', 'waitlisted', 'pending') \
+         ORDER BY created_at",
+    )
+    .bind(event_id)
+    .fetch_all(db.read())
+    .await?;
+    let mut days: Vec<(Micros, i64)> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let at: Micros = r.try_get("created_at")?;
+        let day = at - at.rem_euclid(clock::DAY);
+        match days.last_mut() {
+            Some((d, total)) if *d == day => *total = i as i64 + 1,
+            _ => days.push((day, i as i64 + 1)),
+        }
+    }
+    Ok(days)
+}
+
 /// An attendee row for organizers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attendee {

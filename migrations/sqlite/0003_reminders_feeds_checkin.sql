@@ -19,3 +19,6 @@ CREATE UNIQUE INDEX users_feed_token ON users(feed_token);
 -- Lower-cased title, description and place, for search that treats Cyrillic like Latin on
 -- both backends (SQLite's LOWER() folds only ASCII).
 ALTER TABLE events ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+
+-- Links organizers add to a past event (slides, recordings), one per line.
+ALTER TABLE events ADD COLUMN materials TEXT NOT NULL DEFAULT '';

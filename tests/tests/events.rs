@@ -14,7 +14,84 @@ on_both_backends!(
     guests_count_toward_capacity,
     concurrent_rsvps_never_overbook,
     drafts_stay_hidden_and_search_folds_cyrillic,
+    past_events_keep_materials_and_attendance,
 );
+
+async fn past_events_keep_materials_and_attendance(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, _, event_id) = setup(&app, "", "0", false).await;
+    let (_, a) = app.member("a@example.org", "A").await;
+    let (_, b) = app.member("b@example.org", "B").await;
+    rsvp(&app, &a, event_id, "yes", "0").await;
+    rsvp(&app, &b, event_id, "yes", "0").await;
+    let root = sbor_domain::email::Email::parse("root@example.org").unwrap();
+    let admin_user = sbor_domain::accounts::find_by_email(&app.db, &root)
+        .await
+        .unwrap()
+        .unwrap();
+    let first = app
+        .count(&format!("SELECT MIN(id) FROM rsvps WHERE event_id = {event_id}"))
+        .await;
+    sbor_domain::checkin::by_rsvp(&app.db, &admin_user, event_id, first)
+        .await
+        .unwrap();
+    // The event took place.
+    let now = sbor_domain::clock::now();
+    sqlx::query("UPDATE events SET starts_at = $1, ends_at = $2")
+        .bind(now - 5 * sbor_domain::clock::HOUR)
+        .bind(now - 3 * sbor_domain::clock::HOUR)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    let page = format!("/e/{event_id}");
+    let res = submit_with(
+        &admin,
+        &app.base_url,
+        &page,
+        "set_materials",
+        &[("event_id", &event_id.to_string()), ("materials", "not a link")],
+    )
+    .await;
+    let (_, shown) = get_with(&admin, &app.url(&location(&res))).await;
+    assert!(shown.contains("Enter a full http:// or https:// link."));
+    let res = submit_with(
+        &admin,
+        &app.base_url,
+        &page,
+        "set_materials",
+        &[
+            ("event_id", &event_id.to_string()),
+            (
+                "materials",
+                "https://slides.example.org/k8s\nhttps://video.example.org/42",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(location(&res), page);
+    let (status, public) = app.get(&page).await;
+    assert_eq!(status, 200, "past events keep their page");
+    assert!(public.contains("Slides and recordings") && public.contains("https://video.example.org/42"));
+    let (_, dashboard) = get_with(&admin, &app.url(&format!("/e/{event_id}/manage"))).await;
+    assert!(
+        dashboard.contains("Attendance") && dashboard.contains("50 %"),
+        "one of two came"
+    );
+    assert!(dashboard.contains("<svg") && dashboard.contains("RSVPs over time"));
+    // Members cannot set materials.
+    let res = submit_with(
+        &a,
+        &app.base_url,
+        &page,
+        "set_materials",
+        &[
+            ("event_id", &event_id.to_string()),
+            ("materials", "https://evil.example"),
+        ],
+    )
+    .await;
+    assert!(location(&res).contains("__err"));
+}
 
 async fn drafts_stay_hidden_and_search_folds_cyrillic(backend: Backend) {
     let app = TestApp::spawn(backend).await;

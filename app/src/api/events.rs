@@ -69,6 +69,8 @@ pub struct EventView {
     pub rsvp_closed: Option<String>,
     pub my_rsvp: Option<MyRsvp>,
     pub can_manage: bool,
+    /// Slides and recordings.
+    pub materials: Vec<String>,
     /// The editable fields, for organizers only (they include the online link).
     pub form: Option<EventForm>,
 }
@@ -164,6 +166,7 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
             position,
         }),
         can_manage,
+        materials: e.materials.lines().map(str::to_owned).collect(),
         form: can_manage.then(|| form_of(&e)),
     })
 }
@@ -363,6 +366,10 @@ pub struct AttendeeDto {
 pub struct Dashboard {
     pub event: EventView,
     pub attendees: Vec<AttendeeDto>,
+    /// RSVPs over time, a server-rendered SVG.
+    pub chart_svg: String,
+    /// Checked in / going, once the event is over (e.g. "83 %").
+    pub attendance_rate: Option<String>,
 }
 
 #[server(endpoint = "event_dashboard")]
@@ -370,7 +377,14 @@ pub async fn event_dashboard(event_id: i64) -> Result<Dashboard, AppError> {
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
     let attendees = sbor_domain::rsvp::attendees(&ctx.db, &user, event_id).await?;
+    let e = sbor_domain::events::get(&ctx.db, event_id).await?;
+    let counts = sbor_domain::rsvp::counts(&ctx.db, event_id).await?;
+    let attendance_rate = (sbor_domain::clock::now() > e.ends_at && counts.going > 0)
+        .then(|| format!("{} %", counts.checked_in * 100 / counts.going));
+    let chart_svg = ssr::rsvp_chart(&sbor_domain::rsvp::timeline(&ctx.db, event_id).await?);
     Ok(Dashboard {
+        chart_svg,
+        attendance_rate,
         event: event_page(event_id).await?,
         attendees: attendees
             .into_iter()
@@ -550,5 +564,15 @@ pub async fn check_in(event_id: i64, code: Option<String>, rsvp_id: Option<Strin
         "checked_in"
     };
     done(&ctx, Some(flash), &format!("/e/{event_id}/checkin"));
+    Ok(())
+}
+
+/// Sets an event's slides and recordings, one link per line (organizers).
+#[server(endpoint = "set_materials")]
+pub async fn set_materials(event_id: i64, materials: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    sbor_domain::events::set_materials(&ctx.db, &user, event_id, &materials).await?;
+    done(&ctx, Some("saved"), &format!("/e/{event_id}"));
     Ok(())
 }

@@ -5,8 +5,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{
-    CreateEvent, DecideRsvps, EventAction, EventForm, EventView, Rsvp, UpdateEvent, event_dashboard,
-    event_page, new_event_form,
+    CreateEvent, DecideRsvps, EventAction, EventForm, EventView, Rsvp, SetMaterials, UpdateEvent,
+    event_dashboard, event_page, new_event_form,
 };
 use crate::boot::{t, use_boot, use_lang};
 use crate::components::{Field, FormError, FormErrors, LoginRequired, Submit, TextArea, errors_of};
@@ -54,6 +54,8 @@ fn event_view(e: EventView) -> impl IntoView {
     let id = e.id;
     let admin = ServerAction::<EventAction>::new();
     let admin_errors = errors_of(admin.value());
+    let materials = ServerAction::<SetMaterials>::new();
+    let materials_errors = errors_of(materials.value());
     view! {
         <Title text=e.title.clone()/>
         <article class="event">
@@ -106,6 +108,12 @@ fn event_view(e: EventView) -> impl IntoView {
                 }}
             </section>
             <section class="card markdown" inner_html=e.description_html.clone()></section>
+            {(!e.materials.is_empty()).then(|| view! {
+                <section class="card">
+                    <h2>{tx.materials}</h2>
+                    <ul>{e.materials.iter().map(|m| view! { <li><a href=m.clone() rel="noopener nofollow">{m.clone()}</a></li> }).collect_view()}</ul>
+                </section>
+            })}
             {e.can_manage.then(|| view! {
                 <section class="card organizer">
                     <h2>{tx.manage}</h2>
@@ -118,6 +126,17 @@ fn event_view(e: EventView) -> impl IntoView {
                         {(e.status == "published").then(|| action_button(admin, id, "cancel", tx.cancel_event))}
                         {action_button(admin, id, "delete", tx.delete_event)}
                     </div>
+                    <ActionForm action=materials>
+                        <input type="hidden" name="event_id" value=id/>
+                        <div class="field">
+                            <label for="materials">{tx.materials_edit}</label>
+                            <textarea id="materials" name="materials" rows="3">{e.materials.join("\n")}</textarea>
+                            <p class="field-error" id="materials-error" role="alert">
+                                {move || materials_errors.get().map(|err| i18n::error_message(lang, err.code()))}
+                            </p>
+                        </div>
+                        <button type="submit" class="button small secondary">{tx.save}</button>
+                    </ActionForm>
                 </section>
             })}
         </article>
@@ -320,6 +339,11 @@ pub fn EventManagePage() -> impl IntoView {
                             <div class="stat"><strong>{e.waitlisted}</strong><span>{tx.waitlist}</span></div>
                             <div class="stat"><strong>{e.pending}</strong><span>{tx.pending}</span></div>
                         </div>
+                        {d.attendance_rate.clone().map(|r| view! { <p class="counts">{tx.attendance_rate} ": " <strong>{r}</strong></p> })}
+                        {(!d.chart_svg.is_empty()).then(|| view! {
+                            <h2>{tx.rsvps_over_time}</h2>
+                            <div class="chart-wrap" inner_html=d.chart_svg.clone()></div>
+                        })}
                         <FormError errors/>
                         <p class="actions left">
                             <a class="button small secondary" href=format!("/e/{id}/attendees.csv")>{tx.export_csv}</a>
