@@ -66,11 +66,13 @@ pub struct Event {
     pub updated_at: Micros,
     /// Slides and recordings, one URL per line.
     pub materials: String,
+    /// Offer mode: a freed seat is offered for this many hours; `None` gives it away at once.
+    pub offer_hours: Option<i64>,
 }
 
 pub(crate) const COLUMNS: &str = "id, community_id, title, description, starts_at, ends_at, time_zone, venue_name, \
     venue_address, map_url, online_url, cover_url, capacity, max_guests, approval_required, rsvp_opens_at, \
-    rsvp_closes_at, status, seats_taken, sequence, remind_24h, remind_2h, updated_at, materials";
+    rsvp_closes_at, status, seats_taken, sequence, remind_24h, remind_2h, updated_at, materials, offer_hours";
 
 impl Event {
     pub(crate) fn from_row(r: &AnyRow) -> Result<Event> {
@@ -99,6 +101,7 @@ impl Event {
             remind_2h: r.try_get::<i64, _>("remind_2h")? != 0,
             updated_at: r.try_get("updated_at")?,
             materials: r.try_get("materials")?,
+            offer_hours: r.try_get("offer_hours")?,
         })
     }
 
@@ -154,6 +157,8 @@ pub struct EventInput<'a> {
     pub rsvp_closes_local: &'a str,
     pub remind_24h: bool,
     pub remind_2h: bool,
+    /// Hours a promoted person has to confirm; empty = promote automatically.
+    pub offer_hours: &'a str,
 }
 
 struct Parsed {
@@ -174,6 +179,7 @@ struct Parsed {
     rsvp_closes_at: Option<Micros>,
     remind_24h: bool,
     remind_2h: bool,
+    offer_hours: Option<i64>,
 }
 
 /// What search matches against, lower-cased in Rust: SQLite's LOWER() folds only ASCII, so
@@ -280,6 +286,10 @@ fn parse(input: &EventInput<'_>) -> Result<Parsed> {
         rsvp_closes_at,
         remind_24h: input.remind_24h,
         remind_2h: input.remind_2h,
+        offer_hours: match parse_count(input.offer_hours, "offer_hours", 168)? {
+            Some(0) => return Err(DomainError::invalid("offer_hours", "invalid_number")),
+            other => other,
+        },
     })
 }
 
@@ -290,8 +300,9 @@ pub async fn create(db: &Db, actor: &User, community_id: i64, input: EventInput<
     let row = sqlx::query(
         "INSERT INTO events (community_id, title, description, starts_at, ends_at, time_zone, venue_name, \
            venue_address, map_url, online_url, cover_url, capacity, max_guests, approval_required, rsvp_opens_at, \
-           rsvp_closes_at, created_at, updated_at, remind_24h, remind_2h, search_text) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20) \
+           rsvp_closes_at, created_at, updated_at, remind_24h, remind_2h, search_text, offer_hours) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, \
+           $21) \
          RETURNING id",
     )
     .bind(community_id)
@@ -314,6 +325,7 @@ pub async fn create(db: &Db, actor: &User, community_id: i64, input: EventInput<
     .bind(p.remind_24h as i64)
     .bind(p.remind_2h as i64)
     .bind(search_text(&p))
+    .bind(p.offer_hours)
     .fetch_one(db.write())
     .await?;
     get(db, row.try_get("id")?).await
@@ -377,7 +389,7 @@ pub async fn update(
         "UPDATE events SET title = $1, description = $2, starts_at = $3, ends_at = $4, time_zone = $5, \
            venue_name = $6, venue_address = $7, map_url = $8, online_url = $9, cover_url = $10, capacity = $11, \
            max_guests = $12, approval_required = $13, rsvp_opens_at = $14, rsvp_closes_at = $15, sequence = $16, \
-           updated_at = $17, remind_24h = $19, remind_2h = $20, search_text = $21 WHERE id = $18",
+           updated_at = $17, remind_24h = $19, remind_2h = $20, search_text = $21, offer_hours = $22 WHERE id = $18",
     )
     .bind(&p.title)
     .bind(&p.description)
@@ -400,6 +412,7 @@ pub async fn update(
     .bind(p.remind_24h as i64)
     .bind(p.remind_2h as i64)
     .bind(search_text(&p))
+    .bind(p.offer_hours)
     .execute(&mut *tx)
     .await?;
     let updated = lock(&mut tx, event_id).await?;

@@ -4,6 +4,19 @@ use crate::lang::Lang;
 use crate::outbox::Rendered;
 
 pub enum Template<'a> {
+    RsvpOffered {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        url: &'a str,
+        deadline: &'a str,
+    },
+    RsvpOfferExpired {
+        name: &'a str,
+        event: &'a str,
+        when: &'a str,
+        url: &'a str,
+    },
     Reminder {
         name: &'a str,
         event: &'a str,
@@ -148,6 +161,15 @@ pub fn when_in(lang: Lang, event: &crate::events::Event) -> String {
     when_in_zone(lang, event, event.tz())
 }
 
+/// An instant (an offer's deadline) in the event's zone, as `lang` writes it.
+pub fn instant_in(lang: Lang, event: &crate::events::Event, at: crate::clock::Micros) -> String {
+    let t = crate::clock::to_datetime(at).with_timezone(&event.tz());
+    match lang {
+        Lang::En => format!("{} ({})", t.format("%a %-d %b, %H:%M"), event.time_zone),
+        Lang::Ru => format!("{} ({})", t.format("%d.%m, %H:%M"), event.time_zone),
+    }
+}
+
 /// When an event happens, shown in another zone `tz` (a reader elsewhere).
 pub fn when_in_zone(lang: Lang, event: &crate::events::Event, tz: chrono_tz::Tz) -> String {
     let start = crate::clock::to_datetime(event.starts_at).with_timezone(&tz);
@@ -181,7 +203,9 @@ fn event_words(lang: Lang, template: &Template<'_>) -> Option<(String, Vec<Strin
         | T::RsvpDeclined { event, when, url, .. }
         | T::EventChanged { event, when, url, .. }
         | T::EventCancelled { event, when, url, .. }
-        | T::Reminder { event, when, url, .. } => (*event, *when, *url),
+        | T::Reminder { event, when, url, .. }
+        | T::RsvpOffered { event, when, url, .. }
+        | T::RsvpOfferExpired { event, when, url, .. } => (*event, *when, *url),
         _ => return None,
     };
     let (subject, lines): (String, Vec<String>) = match template {
@@ -344,6 +368,46 @@ fn event_words(lang: Lang, template: &Template<'_>) -> Option<(String, Vec<Strin
                 )
             }
         }
+        T::RsvpOffered { deadline, .. } => {
+            if en {
+                (
+                    format!("A seat is yours if you confirm: {event}"),
+                    vec![
+                        format!(
+                            "A seat at {event} freed up and is held for you until {deadline}. Open the event and press \"Yes\" to take it; after that it passes to the next person."
+                        ),
+                        when.into(),
+                    ],
+                )
+            } else {
+                (
+                    format!("Место ваше, если подтвердите: {event}"),
+                    vec![
+                        format!(
+                            "На «{event}» освободилось место, оно ждёт вас до {deadline}. Откройте событие и нажмите «Да», чтобы занять его; потом оно перейдёт следующему."
+                        ),
+                        when.into(),
+                    ],
+                )
+            }
+        }
+        T::RsvpOfferExpired { .. } => {
+            if en {
+                (
+                    format!("Your held seat passed on: {event}"),
+                    vec![format!(
+                        "The seat held for you at {event} was not confirmed in time and went to the next person."
+                    )],
+                )
+            } else {
+                (
+                    format!("Место перешло следующему: {event}"),
+                    vec![format!(
+                        "Место на «{event}» не было подтверждено вовремя и перешло следующему в очереди."
+                    )],
+                )
+            }
+        }
         T::Reminder { hours, .. } => {
             if en {
                 (format!("Reminder: {event} starts in {hours} {}", if *hours == 1 { "hour" } else { "hours" }), vec![format!("See you soon at {event}."), when.into(), "Can't come after all? Please change your RSVP so someone from the waitlist gets your seat.".into()])
@@ -407,6 +471,8 @@ fn words(lang: Lang, template: &Template<'_>) -> Parts {
         | Template::EventChanged { name, .. }
         | Template::EventCancelled { name, .. }
         | Template::Reminder { name, .. }
+        | Template::RsvpOffered { name, .. }
+        | Template::RsvpOfferExpired { name, .. }
         | Template::ConfirmEmail { name, .. }
         | Template::ResetPassword { name, .. }
         | Template::MagicLink { name, .. }

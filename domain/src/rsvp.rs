@@ -23,6 +23,8 @@ use crate::{Db, communities, ics};
 pub enum RsvpStatus {
     Going,
     Waitlisted,
+    /// Offer mode: a seat is held for them until they confirm or the offer runs out.
+    Offered,
     /// Waiting for an organizer's approval.
     Pending,
     NotGoing,
@@ -35,16 +37,23 @@ impl RsvpStatus {
         match self {
             RsvpStatus::Going => "going",
             RsvpStatus::Waitlisted => "waitlisted",
+            RsvpStatus::Offered => "offered",
             RsvpStatus::Pending => "pending",
             RsvpStatus::NotGoing => "not_going",
             RsvpStatus::Declined => "declined",
         }
     }
 
+    /// Going and offered RSVPs count in `seats_taken`.
+    pub fn holds_seat(self) -> bool {
+        matches!(self, RsvpStatus::Going | RsvpStatus::Offered)
+    }
+
     pub fn parse(s: &str) -> RsvpStatus {
         match s {
             "going" => RsvpStatus::Going,
             "waitlisted" => RsvpStatus::Waitlisted,
+            "offered" => RsvpStatus::Offered,
             "pending" => RsvpStatus::Pending,
             "declined" => RsvpStatus::Declined,
             _ => RsvpStatus::NotGoing,
@@ -62,9 +71,12 @@ pub struct Rsvp {
     pub arrival: i64,
     pub checked_in_at: Option<Micros>,
     pub created_at: Micros,
+    /// Until when an offered seat is held.
+    pub offer_expires_at: Option<Micros>,
 }
 
-const COLUMNS: &str = "id, event_id, user_id, status, guests, arrival, checked_in_at, created_at";
+const COLUMNS: &str =
+    "id, event_id, user_id, status, guests, arrival, checked_in_at, created_at, offer_expires_at";
 
 impl Rsvp {
     fn from_row(r: &AnyRow) -> Result<Rsvp> {
@@ -77,6 +89,7 @@ impl Rsvp {
             arrival: r.try_get("arrival")?,
             checked_in_at: r.try_get("checked_in_at")?,
             created_at: r.try_get("created_at")?,
+            offer_expires_at: r.try_get("offer_expires_at")?,
         })
     }
 
@@ -138,13 +151,15 @@ pub async fn respond(
             return Err(DomainError::Refused("rsvp_declined"));
         }
         (false, Some(r)) => {
-            if r.status == RsvpStatus::Going {
+            // Going and offered both hold seats.
+            if r.status.holds_seat() {
                 take_seats(&mut tx, event_id, -r.seats()).await?;
             }
             set_status(&mut tx, r.id, RsvpStatus::NotGoing, r.guests, r.arrival, now).await?;
             (RsvpStatus::NotGoing, r.guests)
         }
-        (true, Some(r)) if r.status == RsvpStatus::Going => {
+        // Confirming an offered seat, or changing guests while going.
+        (true, Some(r)) if r.status.holds_seat() => {
             let delta = guests - r.guests;
             if delta > 0 && !waitlist::fits(free, delta) {
                 return Err(DomainError::Refused("not_enough_seats_for_guests"));
@@ -186,7 +201,7 @@ pub async fn respond(
     }
     // Seats freed (a cancellation, fewer guests) or a waiting party that shrank: let the
     // waitlist move.
-    if previous == Some(RsvpStatus::Going) || previous == Some(RsvpStatus::Waitlisted) {
+    if previous.is_some_and(|p| p.holds_seat() || p == RsvpStatus::Waitlisted) {
         let event = events::lock(&mut tx, event_id).await?;
         promote_waitlist(&mut tx, site, &event).await?;
     }
@@ -330,20 +345,92 @@ pub(crate) async fn promote_waitlist(tx: &mut AnyConnection, site: &Site, event:
             .find(|r| r.id == p.rsvp_id)
             .expect("promoted from this list");
         take_seats(&mut *tx, event.id, p.seats).await?;
-        set_status(&mut *tx, r.id, RsvpStatus::Going, r.guests, r.arrival, now).await?;
-        let key = format!("rsvp_promoted:{}:{}:{}", event.id, r.user_id, r.arrival);
-        queue_rsvp_mail(
-            &mut *tx,
-            site,
-            event,
-            r.user_id,
-            "rsvp_promoted",
-            key,
-            RsvpMail::Promoted,
-        )
-        .await?;
+        match event.offer_hours {
+            None => {
+                set_status(&mut *tx, r.id, RsvpStatus::Going, r.guests, r.arrival, now).await?;
+                let key = format!("rsvp_promoted:{}:{}:{}", event.id, r.user_id, r.arrival);
+                queue_rsvp_mail(
+                    &mut *tx,
+                    site,
+                    event,
+                    r.user_id,
+                    "rsvp_promoted",
+                    key,
+                    RsvpMail::Promoted,
+                )
+                .await?;
+            }
+            Some(hours) => {
+                // Offer mode: the seat is held (counted in seats_taken) until they confirm.
+                let until = now + hours * clock::HOUR;
+                set_status(&mut *tx, r.id, RsvpStatus::Offered, r.guests, r.arrival, now).await?;
+                sqlx::query("UPDATE rsvps SET offer_expires_at = $1 WHERE id = $2")
+                    .bind(until)
+                    .bind(r.id)
+                    .execute(&mut *tx)
+                    .await?;
+                let key = format!("rsvp_offered:{}:{}:{}", event.id, r.user_id, r.arrival);
+                queue_rsvp_mail(
+                    &mut *tx,
+                    site,
+                    event,
+                    r.user_id,
+                    "rsvp_offered",
+                    key,
+                    RsvpMail::Offered(until),
+                )
+                .await?;
+            }
+        }
     }
     Ok(promoted.len())
+}
+
+/// Offers that ran out: the seat is released and passes to the next person on the waitlist.
+/// Run periodically; returns how many offers expired.
+pub async fn expire_offers(db: &Db, site: &Site, now: Micros) -> Result<usize> {
+    let events: Vec<i64> = sqlx::query(
+        "SELECT DISTINCT event_id FROM rsvps WHERE status = 'offered' AND offer_expires_at <= $1",
+    )
+    .bind(now)
+    .fetch_all(db.read())
+    .await?
+    .iter()
+    .map(|r| r.try_get("event_id"))
+    .collect::<std::result::Result<_, _>>()?;
+    let mut expired = 0;
+    for event_id in events {
+        let mut tx = db.write().begin().await?;
+        let event = events::lock(&mut tx, event_id).await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM rsvps WHERE event_id = $1 AND status = 'offered' AND offer_expires_at <= $2"
+        ))
+        .bind(event_id)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in &rows {
+            let r = Rsvp::from_row(row)?;
+            take_seats(&mut tx, event_id, -r.seats()).await?;
+            set_status(&mut tx, r.id, RsvpStatus::NotGoing, r.guests, r.arrival, now).await?;
+            let key = format!("rsvp_offer_expired:{event_id}:{}:{}", r.user_id, r.arrival);
+            queue_rsvp_mail(
+                &mut tx,
+                site,
+                &event,
+                r.user_id,
+                "rsvp_offer_expired",
+                key,
+                RsvpMail::OfferExpired,
+            )
+            .await?;
+            expired += 1;
+        }
+        let event = events::lock(&mut tx, event_id).await?;
+        promote_waitlist(&mut tx, site, &event).await?;
+        tx.commit().await?;
+    }
+    Ok(expired)
 }
 
 /// An organizer's decision on pending RSVPs. Approval takes a seat if the party fits, else
@@ -414,6 +501,9 @@ pub async fn decide(
 #[derive(Clone, Copy)]
 enum RsvpMail {
     Going,
+    /// A seat is held until this instant.
+    Offered(Micros),
+    OfferExpired,
     Waitlisted(i64, bool),
     Pending,
     Promoted,
@@ -455,6 +545,19 @@ async fn queue_rsvp_mail(
             position,
             party_too_big,
         },
+        RsvpMail::Offered(until) => Template::RsvpOffered {
+            name: &name,
+            event: t,
+            when: &when,
+            url: &url,
+            deadline: &mail_templates::instant_in(lang, event, until),
+        },
+        RsvpMail::OfferExpired => Template::RsvpOfferExpired {
+            name: &name,
+            event: t,
+            when: &when,
+            url: &url,
+        },
         RsvpMail::Pending => Template::RsvpPending {
             name: &name,
             event: t,
@@ -488,6 +591,7 @@ async fn queue_rsvp_mail(
     };
     let rendered = mail_templates::render(lang, &template);
     let seat = matches!(mail, RsvpMail::Going | RsvpMail::Promoted | RsvpMail::Approved);
+    // (An offered seat gets its invitation when it is confirmed.)
     let ics = seat.then(|| ics::event_calendar(site, event));
     let new = NewMail {
         ics,

@@ -22,3 +22,8 @@ ALTER TABLE events ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 
 -- Links organizers add to a past event (slides, recordings), one per line.
 ALTER TABLE events ADD COLUMN materials TEXT NOT NULL DEFAULT '';
+
+-- Offer mode: a freed seat is offered to the next person, who has offer_hours to confirm;
+-- NULL gives seats away automatically.
+ALTER TABLE events ADD COLUMN offer_hours INTEGER;
+ALTER TABLE rsvps ADD COLUMN offer_expires_at INTEGER;

@@ -1,4 +1,5 @@
-//! Periodic work beside the mail worker: queueing due event reminders (every minute), and
+//! Periodic work beside the mail worker: queueing due event reminders and passing on held
+//! seats whose offer ran out (every minute), and
 //! housekeeping that keeps tables from growing without bound (hourly): expired sessions and
 //! tokens, stale rate-limit windows, and delivered mail past its retention.
 //!
@@ -28,6 +29,14 @@ pub async fn run(db: Db, site: Site, mail_queued: Arc<Notify>, mut shutdown: wat
                 mail_queued.notify_one();
             }
             Err(e) => tracing::warn!(error = %e, "queueing reminders failed"),
+        }
+        match sbor_domain::rsvp::expire_offers(&db, &site, clock::now()).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(offers = n, "held seats passed on");
+                mail_queued.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "expiring offers failed"),
         }
         if tick.is_multiple_of(PURGE_EVERY) {
             match purge(&db).await {

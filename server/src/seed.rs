@@ -151,6 +151,7 @@ pub async fn seed(db: &Db, site: &Site) -> anyhow::Result<String> {
                 rsvp_closes_local: "",
                 remind_24h: true,
                 remind_2h: true,
+                offer_hours: "",
             },
         )
         .await?;

@@ -62,6 +62,7 @@ async fn event_in(
             rsvp_closes_local: "",
             remind_24h: true,
             remind_2h: true,
+            offer_hours: "",
         },
     )
     .await

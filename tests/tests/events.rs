@@ -15,7 +15,86 @@ on_both_backends!(
     concurrent_rsvps_never_overbook,
     drafts_stay_hidden_and_search_folds_cyrillic,
     past_events_keep_materials_and_attendance,
+    offer_mode_holds_a_seat_until_confirmed_or_expired,
 );
+
+/// Offer mode: a freed seat is held for the next person, who confirms it; an offer that runs
+/// out passes the seat on.
+async fn offer_mode_holds_a_seat_until_confirmed_or_expired(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, _, event_id) = setup(&app, "1", "0", false).await;
+    let mut form = event_form("1", "0");
+    form.push(("event[offer_hours]".into(), "12".into()));
+    form.push(("event_id".into(), event_id.to_string()));
+    assert_eq!(
+        location(
+            &post(
+                &admin,
+                &app,
+                &format!("/e/{event_id}/edit"),
+                "update_event",
+                &form
+            )
+            .await
+        ),
+        format!("/e/{event_id}")
+    );
+    let (_, a) = app.member("a@example.org", "A").await;
+    let (b_user, b) = app.member("b@example.org", "B").await;
+    let (c_user, c) = app.member("c@example.org", "C").await;
+    let (d_user, d) = app.member("d@example.org", "D").await;
+    rsvp(&app, &a, event_id, "yes", "0").await;
+    rsvp(&app, &b, event_id, "yes", "0").await;
+    rsvp(&app, &c, event_id, "yes", "0").await;
+    // A leaves: the seat is held for B, not given; a newcomer cannot take it.
+    rsvp(&app, &a, event_id, "no", "0").await;
+    assert_eq!(status_of(&app, event_id, b_user.id).await, "offered");
+    assert_eq!(
+        app.count(&format!("SELECT seats_taken FROM events WHERE id = {event_id}"))
+            .await,
+        1,
+        "held"
+    );
+    app.mail_about("b@example.org", "A seat is yours if you confirm")
+        .await;
+    rsvp(&app, &d, event_id, "yes", "0").await;
+    assert_eq!(status_of(&app, event_id, d_user.id).await, "waitlisted");
+    let (_, page) = get_with(&b, &app.url(&format!("/e/{event_id}"))).await;
+    assert!(page.contains("A seat is held for you") && page.contains("Confirm my seat"));
+    // B confirms and gets the invitation.
+    rsvp(&app, &b, event_id, "yes", "0").await;
+    assert_eq!(status_of(&app, event_id, b_user.id).await, "going");
+    let going = app.mail_about("b@example.org", "You're going").await;
+    assert!(sbor_tests::ics_attachment(&going).is_some());
+    // B leaves; C is offered the seat but lets the offer run out: it passes to D.
+    rsvp(&app, &b, event_id, "no", "0").await;
+    assert_eq!(status_of(&app, event_id, c_user.id).await, "offered");
+    let site = sbor_domain::accounts::Site {
+        base_url: app.base_url.clone(),
+    };
+    let later = sbor_domain::clock::now() + 13 * sbor_domain::clock::HOUR;
+    assert_eq!(
+        sbor_domain::rsvp::expire_offers(&app.db, &site, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(status_of(&app, event_id, c_user.id).await, "not_going");
+    assert_eq!(status_of(&app, event_id, d_user.id).await, "offered");
+    app.mail_about("c@example.org", "passed on").await;
+    assert_eq!(
+        app.count(&format!("SELECT seats_taken FROM events WHERE id = {event_id}"))
+            .await,
+        1
+    );
+    assert_eq!(
+        sbor_domain::rsvp::expire_offers(&app.db, &site, sbor_domain::clock::now())
+            .await
+            .unwrap(),
+        0,
+        "D's offer still runs"
+    );
+}
 
 async fn past_events_keep_materials_and_attendance(backend: Backend) {
     let app = TestApp::spawn(backend).await;

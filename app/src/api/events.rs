@@ -29,6 +29,7 @@ pub struct EventForm {
     pub rsvp_closes_local: String,
     pub remind_24h: bool,
     pub remind_2h: bool,
+    pub offer_hours: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,6 +37,8 @@ pub struct MyRsvp {
     pub status: String,
     pub guests: i64,
     pub position: Option<i64>,
+    /// Until when an offered seat is held, in the event's zone.
+    pub offer_until: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,6 +98,7 @@ fn form_of(e: &sbor_domain::events::Event) -> EventForm {
         rsvp_closes_local: e.rsvp_closes_at.map(|t| e.local_input(t)).unwrap_or_default(),
         remind_24h: e.remind_24h,
         remind_2h: e.remind_2h,
+        offer_hours: e.offer_hours.map(|h| h.to_string()).unwrap_or_default(),
     }
 }
 
@@ -164,6 +168,9 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
             status: r.status.code().into(),
             guests: r.guests,
             position,
+            offer_until: r
+                .offer_expires_at
+                .map(|t| sbor_domain::mail_templates::instant_in(lang, &e, t)),
         }),
         can_manage,
         materials: e.materials.lines().map(str::to_owned).collect(),
@@ -218,6 +225,7 @@ fn input(f: &EventForm) -> sbor_domain::events::EventInput<'_> {
         rsvp_closes_local: &f.rsvp_closes_local,
         remind_24h: f.remind_24h,
         remind_2h: f.remind_2h,
+        offer_hours: &f.offer_hours,
     }
 }
 
@@ -242,6 +250,8 @@ pub struct PostedEvent {
     /// Checked = no reminder: an absent box then means the default, reminders on.
     pub no_reminder_24h: Option<String>,
     pub no_reminder_2h: Option<String>,
+    /// Absent from older forms: then no offer mode.
+    pub offer_hours: Option<String>,
 }
 
 impl From<PostedEvent> for EventForm {
@@ -264,6 +274,7 @@ impl From<PostedEvent> for EventForm {
             rsvp_closes_local: p.rsvp_closes_local,
             remind_24h: p.no_reminder_24h.is_none(),
             remind_2h: p.no_reminder_2h.is_none(),
+            offer_hours: p.offer_hours.unwrap_or_default(),
         }
     }
 }

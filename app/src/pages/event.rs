@@ -41,6 +41,7 @@ fn status_text(status: &str) -> &'static str {
     match status {
         "going" => tx.status_going,
         "waitlisted" => tx.status_waitlisted,
+        "offered" => tx.status_offered,
         "pending" => tx.status_pending,
         "declined" => tx.status_declined,
         _ => tx.status_not_going,
@@ -95,6 +96,7 @@ fn event_view(e: EventView) -> impl IntoView {
                     let text = match r.status.as_str() {
                         "going" => tx.you_are_going.to_string(),
                         "waitlisted" => format!("{} {}.", tx.you_are_waitlisted, r.position.unwrap_or(0)),
+                        "offered" => format!("{} {}.", tx.you_are_offered, r.offer_until.clone().unwrap_or_default()),
                         "pending" => tx.you_are_pending.to_string(),
                         "declined" => tx.you_are_declined.to_string(),
                         _ => tx.you_are_not_going.to_string(),
@@ -173,6 +175,7 @@ fn rsvp_form(e: &EventView) -> impl IntoView {
         .my_rsvp
         .as_ref()
         .is_some_and(|r| r.status != "not_going" && r.status != "declined");
+    let offered = e.my_rsvp.as_ref().is_some_and(|r| r.status == "offered");
     let max_guests = e.max_guests;
     let id = e.id;
     view! {
@@ -191,7 +194,9 @@ fn rsvp_form(e: &EventView) -> impl IntoView {
                     </p>
                 </div>
             })}
-            <button type="submit" class="button" disabled=move || yes.pending().get()>{tx.going_yes}</button>
+            <button type="submit" class="button" disabled=move || yes.pending().get()>
+                {if offered { tx.confirm_seat } else { tx.going_yes }}
+            </button>
         </ActionForm>
         {going.then(|| view! {
             <ActionForm action=no attr:class="inline">
@@ -229,6 +234,7 @@ fn event_fields(f: EventForm, errors: FormErrors) -> impl IntoView {
         <div class="field checkbox">
             <label><input type="checkbox" name="event[approval_required]" value="on" checked=f.approval_required/> " " {tx.approval_required}</label>
         </div>
+        <Field label=tx.offer_hours name="event[offer_hours]" field="offer_hours" kind="number" errors value=f.offer_hours/>
         <div class="field checkbox">
             <label><input type="checkbox" name="event[no_reminder_24h]" value="on" checked=!f.remind_24h/> " " {tx.no_reminder_24h}</label>
             <label><input type="checkbox" name="event[no_reminder_2h]" value="on" checked=!f.remind_2h/> " " {tx.no_reminder_2h}</label>

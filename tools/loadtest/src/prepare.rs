@@ -226,6 +226,7 @@ async fn create_event(
             rsvp_closes_local: "",
             remind_24h: true,
             remind_2h: true,
+            offer_hours: "",
         },
     )
     .await?;
