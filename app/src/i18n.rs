@@ -126,6 +126,15 @@ pub struct Texts {
     pub flash_password_reset: &'static str,
     pub footer: &'static str,
     pub password_hint: &'static str,
+    pub series: &'static str,
+    pub subscribe_series: &'static str,
+    pub unsubscribe_series: &'static str,
+    pub subscribed_note: &'static str,
+    pub repeat: &'static str,
+    pub exceptions: &'static str,
+    pub flash_series_created: &'static str,
+    pub flash_subscribed: &'static str,
+    pub flash_unsubscribed: &'static str,
     pub offer_hours: &'static str,
     pub you_are_offered: &'static str,
     pub status_offered: &'static str,
@@ -325,6 +334,15 @@ pub static EN: Texts = Texts {
     flash_password_reset: "Your password is set and you are logged in.",
     footer: "Sbor — a self-hosted home for tech communities",
     password_hint: "At least 8 characters.",
+    series: "Part of a series",
+    subscribe_series: "Subscribe to the whole series",
+    unsubscribe_series: "Leave the series",
+    subscribed_note: "You're subscribed: you are RSVPed to each new date. Say no to any single one above.",
+    repeat: "Repeat as a series",
+    exceptions: "Skip these dates (YYYY-MM-DD, separated by spaces)",
+    flash_series_created: "Series created: the next dates are published.",
+    flash_subscribed: "Subscribed to the series.",
+    flash_unsubscribed: "You left the series.",
     offer_hours: "Offer mode: hours to confirm a freed seat (empty = give it at once)",
     you_are_offered: "A seat is held for you. Confirm it before",
     status_offered: "seat offered",
@@ -524,6 +542,15 @@ pub static RU: Texts = Texts {
     flash_password_reset: "Пароль установлен, вы вошли.",
     footer: "Sbor — свой дом для технических сообществ",
     password_hint: "Не меньше 8 символов.",
+    series: "Часть серии",
+    subscribe_series: "Подписаться на всю серию",
+    unsubscribe_series: "Отписаться от серии",
+    subscribed_note: "Вы подписаны: мы записываем вас на каждую новую дату. От отдельной даты можно отказаться выше.",
+    repeat: "Повторять как серию",
+    exceptions: "Пропустить даты (ГГГГ-ММ-ДД через пробел)",
+    flash_series_created: "Серия создана: ближайшие даты опубликованы.",
+    flash_subscribed: "Вы подписались на серию.",
+    flash_unsubscribed: "Вы отписались от серии.",
     offer_hours: "Режим предложения: часов на подтверждение освободившегося места (пусто — сразу)",
     you_are_offered: "Для вас придержано место. Подтвердите его до",
     status_offered: "место предложено",
@@ -735,6 +762,15 @@ pub fn error_message(lang: Lang, code: &str) -> String {
             "Учётной записи с этим адресом нет; попросите человека сначала зарегистрироваться.",
         ),
         "invalid_action" => ("Unknown action.", "Неизвестное действие."),
+        "invalid_rule" => (
+            "Choose how the event repeats.",
+            "Выберите, как повторяется событие.",
+        ),
+        "invalid_date" => ("Write dates as YYYY-MM-DD.", "Пишите даты как ГГГГ-ММ-ДД."),
+        "already_a_series" => (
+            "This event is already part of a series.",
+            "Это событие уже входит в серию.",
+        ),
         "event_not_open_for_decisions" => (
             "This event is not open any more; nothing was decided.",
             "Событие уже закрыто; решение не принято.",
@@ -783,7 +819,58 @@ pub fn flash_message(lang: Lang, code: &str) -> Option<&'static str> {
         "rsvp_pending" => t.you_are_pending,
         "rsvp_not_going" => t.you_are_not_going,
         "checked_in" => t.flash_checked_in,
+        "series_created" => t.flash_series_created,
+        "subscribed" => t.flash_subscribed,
+        "unsubscribed" => t.flash_unsubscribed,
         "already_checked_in" => t.flash_already_checked_in,
         _ => return None,
     })
+}
+
+/// "Every Thursday", "Every 2nd Thursday of the month", for a series rule code.
+pub fn rule_label(lang: Lang, code: &str) -> String {
+    let parts: Vec<&str> = code.split(':').collect();
+    let day = |d: &str| -> &'static str {
+        let i = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            .iter()
+            .position(|x| *x == d)
+            .unwrap_or(0);
+        match lang {
+            Lang::En => [
+                "Monday",
+                "Tuesday",
+                "Wednesday",
+                "Thursday",
+                "Friday",
+                "Saturday",
+                "Sunday",
+            ][i],
+            Lang::Ru => [
+                "понедельник",
+                "вторник",
+                "среду",
+                "четверг",
+                "пятницу",
+                "субботу",
+                "воскресенье",
+            ][i],
+        }
+    };
+    match (lang, parts.as_slice()) {
+        (Lang::En, ["weekly", d]) => format!("Every {}", day(d)),
+        (Lang::Ru, ["weekly", d]) => format!("Каждую неделю в {}", day(d)),
+        (Lang::En, ["monthly", "5", d]) => format!("The last {} of each month", day(d)),
+        (Lang::Ru, ["monthly", "5", d]) => format!("Последний(юю) {} месяца", day(d)),
+        (Lang::En, ["monthly", n, d]) => {
+            let nth = match *n {
+                "1" => "1st",
+                "2" => "2nd",
+                "3" => "3rd",
+                _ => "4th",
+            };
+            format!("Every {nth} {} of the month", day(d))
+        }
+        (Lang::Ru, ["monthly", n, d]) => format!("Каждый(ую) {n}-й(ю) {} месяца", day(d)),
+        _ => code.to_owned(),
+    }
 }

@@ -21,6 +21,7 @@ pub mod password;
 pub mod rate_limit;
 pub mod reminders;
 pub mod rsvp;
+pub mod series;
 pub mod sessions;
 pub mod tokens;
 pub mod waitlist;

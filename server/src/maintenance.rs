@@ -38,6 +38,14 @@ pub async fn run(db: Db, site: Site, mail_queued: Arc<Notify>, mut shutdown: wat
             }
             Err(e) => tracing::warn!(error = %e, "expiring offers failed"),
         }
+        match sbor_domain::series::extend_all(&db, &site).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(events = n, "series occurrences made");
+                mail_queued.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "extending series failed"),
+        }
         if tick.is_multiple_of(PURGE_EVERY) {
             match purge(&db).await {
                 Ok(n) if n > 0 => tracing::info!(rows = n, "maintenance purged old rows"),

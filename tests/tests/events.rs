@@ -16,7 +16,138 @@ on_both_backends!(
     drafts_stay_hidden_and_search_folds_cyrillic,
     past_events_keep_materials_and_attendance,
     offer_mode_holds_a_seat_until_confirmed_or_expired,
+    a_series_makes_dates_and_subscribers_are_rsvped,
 );
+
+/// "Every <weekday>" with one date skipped; a subscriber is RSVPed to every occurrence, can
+/// say no to one, and new occurrences join them automatically.
+async fn a_series_makes_dates_and_subscribers_are_rsvped(backend: Backend) {
+    use sqlx::Row;
+    let app = TestApp::spawn(backend).await;
+    let (admin, _, template) = setup(&app, "", "0", false).await;
+    let (_, page) = get_with(&admin, &app.url(&format!("/e/{template}"))).await;
+    assert!(
+        page.contains("Repeat as a series") && page.contains("weekly:"),
+        "organizers are offered the rules"
+    );
+    let rule = page
+        .split("value=\"weekly:")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(|d| format!("weekly:{d}"))
+        .unwrap();
+    let start: i64 = app
+        .count(&format!("SELECT starts_at FROM events WHERE id = {template}"))
+        .await;
+    let skip = (sbor_domain::clock::to_datetime(start) + chrono::Duration::days(14))
+        .with_timezone(&chrono_tz::Europe::Moscow)
+        .format("%Y-%m-%d")
+        .to_string();
+    let res = submit_with(
+        &admin,
+        &app.base_url,
+        &format!("/e/{template}"),
+        "create_series",
+        &[
+            ("event_id", &template.to_string()),
+            ("rule", &rule),
+            ("exceptions", "not-a-date"),
+        ],
+    )
+    .await;
+    assert!(location(&res).contains("__err"), "bad exception date refused");
+    let res = submit_with(
+        &admin,
+        &app.base_url,
+        &format!("/e/{template}"),
+        "create_series",
+        &[
+            ("event_id", &template.to_string()),
+            ("rule", &rule),
+            ("exceptions", &skip),
+        ],
+    )
+    .await;
+    assert_eq!(location(&res), format!("/e/{template}"));
+    let rows = sqlx::query("SELECT starts_at FROM events WHERE series_id IS NOT NULL ORDER BY starts_at")
+        .fetch_all(app.db.read())
+        .await
+        .unwrap();
+    let days: Vec<i64> = rows
+        .iter()
+        .map(|r| (r.get::<i64, _>("starts_at") - start) / sbor_domain::clock::DAY)
+        .collect();
+    assert_eq!(
+        days,
+        vec![0, 7, 21, 28],
+        "the template, then weekly without the skipped date"
+    );
+    let site = sbor_domain::accounts::Site {
+        base_url: app.base_url.clone(),
+    };
+    assert_eq!(
+        sbor_domain::series::extend_all(&app.db, &site).await.unwrap(),
+        0,
+        "made once"
+    );
+
+    // A member subscribes from any date of the series.
+    let (member, browser) = app.member("fan@example.org", "Fan").await;
+    let series_id = app.count("SELECT id FROM event_series").await;
+    let res = submit_with(
+        &browser,
+        &app.base_url,
+        &format!("/e/{template}"),
+        "subscribe_series",
+        &[("series_id", &series_id.to_string()), ("on", "on")],
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM rsvps WHERE user_id = {} AND status = 'going'",
+            member.id
+        ))
+        .await,
+        4
+    );
+    // No to one date only.
+    let second = app
+        .count(&format!(
+            "SELECT id FROM events WHERE series_id = {series_id} ORDER BY starts_at LIMIT 1 OFFSET 1"
+        ))
+        .await;
+    rsvp(&app, &browser, second, "no", "0").await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM rsvps WHERE user_id = {} AND status = 'going'",
+            member.id
+        ))
+        .await,
+        3
+    );
+    // A new date (the template moved two weeks later, so a new date falls in the window)
+    // joins the subscriber by itself.
+    sqlx::query("DELETE FROM events WHERE series_id = $1 AND id <> $2 AND starts_at > $3")
+        .bind(series_id)
+        .bind(template)
+        .bind(start + 22 * sbor_domain::clock::DAY)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    assert_eq!(sbor_domain::series::extend_all(&app.db, &site).await.unwrap(), 1);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM rsvps WHERE user_id = {} AND status = 'going'",
+            member.id
+        ))
+        .await,
+        3,
+        "the re-made date is RSVPed"
+    );
+    let (_, page) = get_with(&browser, &app.url(&format!("/e/{template}"))).await;
+    assert!(page.contains("Leave the series"));
+}
 
 /// Offer mode: a freed seat is held for the next person, who confirms it; an offer that runs
 /// out passes the seat on.

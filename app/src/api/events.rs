@@ -74,6 +74,11 @@ pub struct EventView {
     pub can_manage: bool,
     /// Slides and recordings.
     pub materials: Vec<String>,
+    /// The series this event belongs to, and whether the reader subscribed to it.
+    pub series_id: Option<i64>,
+    pub subscribed: bool,
+    /// For organizers of an event not in a series: the rules it could repeat by (code, label).
+    pub series_choices: Vec<(String, String)>,
     /// The editable fields, for organizers only (they include the online link).
     pub form: Option<EventForm>,
 }
@@ -134,6 +139,22 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
         .and_then(|u| u.time_zone.parse::<chrono_tz::Tz>().ok())
         .filter(|tz| tz.name() != e.time_zone)
         .map(|tz| sbor_domain::mail_templates::when_in_zone(lang, &e, tz));
+    let series_id = sbor_domain::series::series_of(&ctx.db, e.id).await?;
+    let subscribed = match (series_id, &info.user) {
+        (Some(s), Some(u)) => sbor_domain::series::is_subscribed(&ctx.db, s, u.id).await?,
+        _ => false,
+    };
+    let series_choices = if can_manage && series_id.is_none() {
+        let day = sbor_domain::clock::to_datetime(e.starts_at)
+            .with_timezone(&e.tz())
+            .date_naive();
+        sbor_domain::series::Rule::choices_for(day)
+            .into_iter()
+            .map(|r| (r.code(), crate::i18n::rule_label(info.lang, &r.code())))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let seated = mine
         .as_ref()
         .is_some_and(|r| r.status == sbor_domain::rsvp::RsvpStatus::Going);
@@ -174,6 +195,9 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
         }),
         can_manage,
         materials: e.materials.lines().map(str::to_owned).collect(),
+        series_id,
+        subscribed,
+        series_choices,
         form: can_manage.then(|| form_of(&e)),
     })
 }
@@ -585,5 +609,35 @@ pub async fn set_materials(event_id: i64, materials: String) -> Result<(), AppEr
     let user = ssr::require_user()?;
     sbor_domain::events::set_materials(&ctx.db, &user, event_id, &materials).await?;
     done(&ctx, Some("saved"), &format!("/e/{event_id}"));
+    Ok(())
+}
+
+/// Repeats an event as a series (organizers): `rule` is one of the page's choices.
+#[server(endpoint = "create_series")]
+pub async fn create_series(event_id: i64, rule: String, exceptions: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    sbor_domain::series::create(&ctx.db, &ctx.site, &user, event_id, &rule, &exceptions).await?;
+    ctx.mail_queued.notify_one();
+    done(&ctx, Some("series_created"), &format!("/e/{event_id}"));
+    Ok(())
+}
+
+/// Subscribes to (`on` = "on") or leaves a series.
+#[server(endpoint = "subscribe_series")]
+pub async fn subscribe_series(series_id: i64, on: String) -> Result<(), AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    if on == "on" {
+        sbor_domain::series::subscribe(&ctx.db, &ctx.site, &user, series_id).await?;
+        ctx.mail_queued.notify_one();
+    } else {
+        sbor_domain::series::unsubscribe(&ctx.db, &user, series_id).await?;
+    }
+    done(
+        &ctx,
+        Some(if on == "on" { "subscribed" } else { "unsubscribed" }),
+        &super::back_to("/"),
+    );
     Ok(())
 }

@@ -5,8 +5,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{
-    CreateEvent, DecideRsvps, EventAction, EventForm, EventView, Rsvp, SetMaterials, UpdateEvent,
-    event_dashboard, event_page, new_event_form,
+    CreateEvent, CreateSeries, DecideRsvps, EventAction, EventForm, EventView, Rsvp, SetMaterials,
+    SubscribeSeries, UpdateEvent, event_dashboard, event_page, new_event_form,
 };
 use crate::boot::{t, use_boot, use_lang};
 use crate::components::{Field, FormError, FormErrors, LoginRequired, Submit, TextArea, errors_of};
@@ -55,6 +55,9 @@ fn event_view(e: EventView) -> impl IntoView {
     let id = e.id;
     let admin = ServerAction::<EventAction>::new();
     let admin_errors = errors_of(admin.value());
+    let repeat = ServerAction::<CreateSeries>::new();
+    let repeat_errors = errors_of(repeat.value());
+    let subscribe = ServerAction::<SubscribeSeries>::new();
     let materials = ServerAction::<SetMaterials>::new();
     let materials_errors = errors_of(materials.value());
     view! {
@@ -109,6 +112,21 @@ fn event_view(e: EventView) -> impl IntoView {
                     (None, true) => rsvp_form(&e).into_any(),
                 }}
             </section>
+            {e.series_id.map(|series_id| view! {
+                <section class="card series">
+                    <p><strong>{tx.series}</strong></p>
+                    {e.subscribed.then(|| view! { <p class="muted">{tx.subscribed_note}</p> })}
+                    {logged_in.then(|| view! {
+                        <ActionForm action=subscribe attr:class="inline">
+                            <input type="hidden" name="series_id" value=series_id/>
+                            <input type="hidden" name="on" value=if e.subscribed { "off" } else { "on" }/>
+                            <button type="submit" class="button small secondary">
+                                {if e.subscribed { tx.unsubscribe_series } else { tx.subscribe_series }}
+                            </button>
+                        </ActionForm>
+                    })}
+                </section>
+            })}
             <section class="card markdown" inner_html=e.description_html.clone()></section>
             {(!e.materials.is_empty()).then(|| view! {
                 <section class="card">
@@ -128,6 +146,25 @@ fn event_view(e: EventView) -> impl IntoView {
                         {(e.status == "published").then(|| action_button(admin, id, "cancel", tx.cancel_event))}
                         {action_button(admin, id, "delete", tx.delete_event)}
                     </div>
+                    {(!e.series_choices.is_empty()).then(|| view! {
+                        <ActionForm action=repeat>
+                            <input type="hidden" name="event_id" value=id/>
+                            <div class="field">
+                                <label for="rule">{tx.repeat}</label>
+                                <select id="rule" name="rule">
+                                    {e.series_choices.iter().map(|(code, label)| view! { <option value=code.clone()>{label.clone()}</option> }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="exceptions">{tx.exceptions}</label>
+                                <input id="exceptions" name="exceptions" type="text" value=""/>
+                                <p class="field-error" id="exceptions-error" role="alert">
+                                    {move || repeat_errors.get().map(|err| i18n::error_message(lang, err.code()))}
+                                </p>
+                            </div>
+                            <button type="submit" class="button small secondary">{tx.repeat}</button>
+                        </ActionForm>
+                    })}
                     <ActionForm action=materials>
                         <input type="hidden" name="event_id" value=id/>
                         <div class="field">
