@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
 
 use crate::config::Config;
 use crate::exports;
@@ -137,7 +138,12 @@ impl Application {
             .layer(from_fn_with_state(metrics, middleware::track))
             .layer(from_fn_with_state(csrf, middleware::csrf))
             .layer(from_fn(middleware::security_headers))
-            .layer(CatchPanicLayer::custom(middleware::panic_response));
+            .layer(CatchPanicLayer::custom(middleware::panic_response))
+            // No request may hang a connection forever, whatever goes wrong below.
+            .layer(TimeoutLayer::with_status_code(
+                http::StatusCode::SERVICE_UNAVAILABLE,
+                std::time::Duration::from_secs(60),
+            ));
 
         Ok(Application {
             listener,

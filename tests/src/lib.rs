@@ -215,6 +215,7 @@ impl TestApp {
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
+            .timeout(Duration::from_secs(90))
             .build()
             .expect("client")
     }
@@ -359,6 +360,7 @@ impl TestApp {
         reqwest::Client::builder()
             .cookie_provider(jar)
             .redirect(Policy::none())
+            .timeout(Duration::from_secs(90))
             .build()
             .expect("client")
     }
