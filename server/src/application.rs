@@ -96,7 +96,7 @@ impl Application {
             Router::new()
                 .leptos_routes_with_context(
                     &leptos_options,
-                    generate_route_list(App),
+                    route_list(),
                     move || provide_context(ctx_for_pages.clone()),
                     move || shell(options.clone()),
                 )
@@ -198,6 +198,15 @@ impl Application {
         tracing::info!("Sbor stopped");
         Ok(())
     }
+}
+
+/// The app's routes, generated once per process. Generating them renders the whole app with
+/// resource loading suppressed through a process-wide flag (leptos_server), so a second
+/// generation while another server renders a page (several test servers in one process)
+/// could leave that page's resources pending forever.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Completes on SIGTERM or Ctrl-C.
