@@ -118,18 +118,7 @@ pub async fn logout() -> Result<(), AppError> {
 
 #[server(endpoint = "request_login_link")]
 pub async fn request_login_link(email: String) -> Result<(), AppError> {
-    let ctx = ssr::ctx()?;
-    ssr::rate_limit(&ctx, Action::MailedLink, Some(&email)).await?;
-    sbor_domain::accounts::request_link(
-        &ctx.db,
-        &ctx.site,
-        &email,
-        sbor_domain::accounts::TokenPurpose::MagicLink,
-    )
-    .await?;
-    ctx.mail_queued.notify_one();
-    done(&ctx, None, "/check-email");
-    Ok(())
+    mail_link(&email, sbor_domain::accounts::TokenPurpose::MagicLink).await
 }
 
 #[server(endpoint = "login_with_link")]
@@ -145,15 +134,16 @@ pub async fn login_with_link(token: String) -> Result<(), AppError> {
 
 #[server(endpoint = "forgot_password")]
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    mail_link(&email, sbor_domain::accounts::TokenPurpose::ResetPassword).await
+}
+
+/// Mails a login or reset link (rate limited; the same answer whether or not the address has
+/// an account) and sends the browser to "check your email".
+#[cfg(feature = "ssr")]
+async fn mail_link(email: &str, purpose: sbor_domain::accounts::TokenPurpose) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
-    ssr::rate_limit(&ctx, Action::MailedLink, Some(&email)).await?;
-    sbor_domain::accounts::request_link(
-        &ctx.db,
-        &ctx.site,
-        &email,
-        sbor_domain::accounts::TokenPurpose::ResetPassword,
-    )
-    .await?;
+    ssr::rate_limit(&ctx, Action::MailedLink, Some(email)).await?;
+    sbor_domain::accounts::request_link(&ctx.db, &ctx.site, email, purpose).await?;
     ctx.mail_queued.notify_one();
     done(&ctx, None, "/check-email");
     Ok(())

@@ -13,7 +13,8 @@ use crate::components::{Field, FormError, FormErrors, LoginRequired, Submit, Tex
 use crate::i18n;
 use crate::pages::errors::NotFoundPage;
 
-fn event_id() -> i64 {
+/// The `:id` of the event route.
+pub(crate) fn event_id() -> i64 {
     use_params_map()
         .with_untracked(|p| p.get("id"))
         .and_then(|s| s.parse().ok())

@@ -2,19 +2,13 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::api::{CheckIn, check_in_page_data, my_ticket};
 use crate::boot::{t, use_boot, use_lang};
 use crate::components::{FormError, LoginRequired, errors_of};
 use crate::i18n;
-
-fn event_id() -> i64 {
-    use_params_map()
-        .with_untracked(|p| p.get("id"))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
-}
+use crate::pages::event::event_id;
 
 #[component]
 pub fn TicketPage() -> impl IntoView {
