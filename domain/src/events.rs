@@ -68,11 +68,13 @@ pub struct Event {
     pub materials: String,
     /// Offer mode: a freed seat is offered for this many hours; `None` gives it away at once.
     pub offer_hours: Option<i64>,
+    /// The recurring series this event belongs to.
+    pub series_id: Option<i64>,
 }
 
 pub(crate) const COLUMNS: &str = "id, community_id, title, description, starts_at, ends_at, time_zone, venue_name, \
     venue_address, map_url, online_url, cover_url, capacity, max_guests, approval_required, rsvp_opens_at, \
-    rsvp_closes_at, status, seats_taken, sequence, remind_24h, remind_2h, updated_at, materials, offer_hours";
+    rsvp_closes_at, status, seats_taken, sequence, remind_24h, remind_2h, updated_at, materials, offer_hours, series_id";
 
 impl Event {
     pub(crate) fn from_row(r: &AnyRow) -> Result<Event> {
@@ -102,6 +104,7 @@ impl Event {
             updated_at: r.try_get("updated_at")?,
             materials: r.try_get("materials")?,
             offer_hours: r.try_get("offer_hours")?,
+            series_id: r.try_get("series_id")?,
         })
     }
 
@@ -180,6 +183,54 @@ struct Parsed {
     remind_24h: bool,
     remind_2h: bool,
     offer_hours: Option<i64>,
+}
+
+/// The columns an organizer's form sets, in the order [`bind_editable`] binds them: one list
+/// for both INSERT and UPDATE, so a new field cannot be saved by one and forgotten by the other.
+const EDITABLE: [&str; 19] = [
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "venue_name",
+    "venue_address",
+    "map_url",
+    "online_url",
+    "cover_url",
+    "capacity",
+    "max_guests",
+    "approval_required",
+    "rsvp_opens_at",
+    "rsvp_closes_at",
+    "remind_24h",
+    "remind_2h",
+    "search_text",
+    "offer_hours",
+];
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind_editable<'q>(q: AnyQuery<'q>, p: &'q Parsed) -> AnyQuery<'q> {
+    q.bind(&p.title)
+        .bind(&p.description)
+        .bind(p.starts_at)
+        .bind(p.ends_at)
+        .bind(&p.time_zone)
+        .bind(&p.venue_name)
+        .bind(&p.venue_address)
+        .bind(&p.map_url)
+        .bind(&p.online_url)
+        .bind(&p.cover_url)
+        .bind(p.capacity)
+        .bind(p.max_guests)
+        .bind(p.approval_required as i64)
+        .bind(p.rsvp_opens_at)
+        .bind(p.rsvp_closes_at)
+        .bind(p.remind_24h as i64)
+        .bind(p.remind_2h as i64)
+        .bind(search_text(p))
+        .bind(p.offer_hours)
 }
 
 /// What search matches against, lower-cased in Rust: SQLite's LOWER() folds only ASCII, so
@@ -297,37 +348,20 @@ pub async fn create(db: &Db, actor: &User, community_id: i64, input: EventInput<
     communities::require_organizer(db, community_id, actor).await?;
     let p = parse(&input)?;
     let now = clock::now();
-    let row = sqlx::query(
-        "INSERT INTO events (community_id, title, description, starts_at, ends_at, time_zone, venue_name, \
-           venue_address, map_url, online_url, cover_url, capacity, max_guests, approval_required, rsvp_opens_at, \
-           rsvp_closes_at, created_at, updated_at, remind_24h, remind_2h, search_text, offer_hours) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, \
-           $21) \
-         RETURNING id",
-    )
-    .bind(community_id)
-    .bind(&p.title)
-    .bind(&p.description)
-    .bind(p.starts_at)
-    .bind(p.ends_at)
-    .bind(&p.time_zone)
-    .bind(&p.venue_name)
-    .bind(&p.venue_address)
-    .bind(&p.map_url)
-    .bind(&p.online_url)
-    .bind(&p.cover_url)
-    .bind(p.capacity)
-    .bind(p.max_guests)
-    .bind(p.approval_required as i64)
-    .bind(p.rsvp_opens_at)
-    .bind(p.rsvp_closes_at)
-    .bind(now)
-    .bind(p.remind_24h as i64)
-    .bind(p.remind_2h as i64)
-    .bind(search_text(&p))
-    .bind(p.offer_hours)
-    .fetch_one(db.write())
-    .await?;
+    let n = EDITABLE.len();
+    let sql = format!(
+        "INSERT INTO events ({}, community_id, created_at, updated_at) VALUES ({}, ${}, ${}, ${}) RETURNING id",
+        EDITABLE.join(", "),
+        (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+        n + 1,
+        n + 2,
+        n + 2,
+    );
+    let row = bind_editable(sqlx::query(&sql), &p)
+        .bind(community_id)
+        .bind(now)
+        .fetch_one(db.write())
+        .await?;
     get(db, row.try_get("id")?).await
 }
 
@@ -385,36 +419,25 @@ pub async fn update(
         || p.venue_address != locked.venue_address
         || p.online_url != locked.online_url;
     let sequence = locked.sequence + i64::from(time_changed || place_changed);
-    sqlx::query(
-        "UPDATE events SET title = $1, description = $2, starts_at = $3, ends_at = $4, time_zone = $5, \
-           venue_name = $6, venue_address = $7, map_url = $8, online_url = $9, cover_url = $10, capacity = $11, \
-           max_guests = $12, approval_required = $13, rsvp_opens_at = $14, rsvp_closes_at = $15, sequence = $16, \
-           updated_at = $17, remind_24h = $19, remind_2h = $20, search_text = $21, offer_hours = $22 WHERE id = $18",
-    )
-    .bind(&p.title)
-    .bind(&p.description)
-    .bind(p.starts_at)
-    .bind(p.ends_at)
-    .bind(&p.time_zone)
-    .bind(&p.venue_name)
-    .bind(&p.venue_address)
-    .bind(&p.map_url)
-    .bind(&p.online_url)
-    .bind(&p.cover_url)
-    .bind(p.capacity)
-    .bind(p.max_guests)
-    .bind(p.approval_required as i64)
-    .bind(p.rsvp_opens_at)
-    .bind(p.rsvp_closes_at)
-    .bind(sequence)
-    .bind(clock::now())
-    .bind(event_id)
-    .bind(p.remind_24h as i64)
-    .bind(p.remind_2h as i64)
-    .bind(search_text(&p))
-    .bind(p.offer_hours)
-    .execute(&mut *tx)
-    .await?;
+    let n = EDITABLE.len();
+    let sql = format!(
+        "UPDATE events SET {}, sequence = ${}, updated_at = ${} WHERE id = ${}",
+        EDITABLE
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", "),
+        n + 1,
+        n + 2,
+        n + 3,
+    );
+    bind_editable(sqlx::query(&sql), &p)
+        .bind(sequence)
+        .bind(clock::now())
+        .bind(event_id)
+        .execute(&mut *tx)
+        .await?;
     let updated = lock(&mut tx, event_id).await?;
     rsvp::promote_waitlist(&mut tx, site, &updated).await?;
     if time_changed {

@@ -125,7 +125,7 @@ pub async fn create(
     communities::require_organizer(db, template.community_id, actor).await?;
     let rule = Rule::parse(rule).ok_or(DomainError::invalid("rule", "invalid_rule"))?;
     let exceptions = parse_exceptions(exceptions)?;
-    if series_of(db, template_event_id).await?.is_some() {
+    if template.series_id.is_some() {
         return Err(DomainError::Refused("already_a_series"));
     }
     let mut tx = db.write().begin().await?;
@@ -155,18 +155,6 @@ pub async fn create(
     tx.commit().await?;
     extend(db, site, series_id).await?;
     Ok(series_id)
-}
-
-/// The series an event belongs to.
-pub async fn series_of(db: &Db, event_id: i64) -> Result<Option<i64>> {
-    let row = sqlx::query("SELECT series_id FROM events WHERE id = $1")
-        .bind(event_id)
-        .fetch_optional(db.read())
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<Option<i64>, _>("series_id"))
-        .transpose()?
-        .flatten())
 }
 
 /// Makes the occurrences of the next [`AHEAD`] dates that do not exist yet (one per date,

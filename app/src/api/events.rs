@@ -139,7 +139,7 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
         .and_then(|u| u.time_zone.parse::<chrono_tz::Tz>().ok())
         .filter(|tz| tz.name() != e.time_zone)
         .map(|tz| sbor_domain::mail_templates::when_in_zone(lang, &e, tz));
-    let series_id = sbor_domain::series::series_of(&ctx.db, e.id).await?;
+    let series_id = e.series_id;
     let subscribed = match (series_id, &info.user) {
         (Some(s), Some(u)) => sbor_domain::series::is_subscribed(&ctx.db, s, u.id).await?,
         _ => false,
