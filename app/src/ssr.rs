@@ -25,6 +25,8 @@ pub struct ServerCtx {
     pub mail_queued: std::sync::Arc<tokio_notify::Notify>,
     /// Signs ticket codes (from SECRET_KEY); its Debug output is redacted.
     pub signing_key: sbor_domain::checkin::SigningKey,
+    /// Applies RSVPs in batches per event (group commit).
+    pub rsvps: sbor_domain::rsvp_batch::RsvpBatcher,
 }
 
 /// A small line chart of cumulative RSVPs per day, as SVG (no JavaScript, no chart library).

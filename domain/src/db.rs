@@ -132,6 +132,23 @@ impl Db {
         self.write.close().await;
     }
 }
+/// `($1, $2, …), ($n+1, …)` for a multi-row INSERT of `rows` rows of `columns` values each.
+/// Both backends accept numbered parameters, so one statement text serves both.
+pub fn values_placeholders(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * columns + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
 
 type BoxFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
 
@@ -188,6 +205,12 @@ mod tests {
             sqlite_url_with_create("sqlite://a.db?mode=ro").unwrap(),
             "sqlite://a.db?mode=ro"
         );
+    }
+
+    #[test]
+    fn values_placeholders_number_every_value() {
+        assert_eq!(super::values_placeholders(1, 2), "($1, $2)");
+        assert_eq!(super::values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
     }
 
     #[test]

@@ -70,11 +70,14 @@ pub struct Event {
     pub offer_hours: Option<i64>,
     /// The recurring series this event belongs to.
     pub series_id: Option<i64>,
+    /// The RSVP tallies the database keeps on the event row (migration 0005).
+    pub counts: crate::rsvp::Counts,
 }
 
 pub(crate) const COLUMNS: &str = "id, community_id, title, description, starts_at, ends_at, time_zone, venue_name, \
     venue_address, map_url, online_url, cover_url, capacity, max_guests, approval_required, rsvp_opens_at, \
-    rsvp_closes_at, status, seats_taken, sequence, remind_24h, remind_2h, updated_at, materials, offer_hours, series_id";
+    rsvp_closes_at, status, seats_taken, sequence, remind_24h, remind_2h, updated_at, materials, offer_hours, series_id, \
+    going_count, waitlisted_count, pending_count, checked_in_count";
 
 impl Event {
     pub(crate) fn from_row(r: &AnyRow) -> Result<Event> {
@@ -105,6 +108,13 @@ impl Event {
             materials: r.try_get("materials")?,
             offer_hours: r.try_get("offer_hours")?,
             series_id: r.try_get("series_id")?,
+            counts: crate::rsvp::Counts {
+                going: r.try_get("going_count")?,
+                seats_taken: r.try_get("seats_taken")?,
+                waitlisted: r.try_get("waitlisted_count")?,
+                pending: r.try_get("pending_count")?,
+                checked_in: r.try_get("checked_in_count")?,
+            },
         })
     }
 
@@ -380,12 +390,18 @@ pub(crate) async fn lock(tx: &mut AnyConnection, event_id: i64) -> Result<Event>
     Event::from_row(&row)
 }
 
-/// [`lock`], also returning the next arrival number (each call hands out a new one).
-pub(crate) async fn lock_with_seq(tx: &mut AnyConnection, event_id: i64) -> Result<(Event, i64)> {
+/// [`lock`], also handing out `n` arrival numbers: returns the last of them (with `n = 0`, the
+/// last one handed out so far).
+pub(crate) async fn lock_advancing_seq(
+    tx: &mut AnyConnection,
+    event_id: i64,
+    n: i64,
+) -> Result<(Event, i64)> {
     let row = sqlx::query(&format!(
-        "UPDATE events SET rsvp_seq = rsvp_seq + 1 WHERE id = $1 RETURNING {COLUMNS}, rsvp_seq"
+        "UPDATE events SET rsvp_seq = rsvp_seq + $2 WHERE id = $1 RETURNING {COLUMNS}, rsvp_seq"
     ))
     .bind(event_id)
+    .bind(n)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(DomainError::NotFound)?;
@@ -591,6 +607,26 @@ pub async fn delete(db: &Db, actor: &User, event_id: i64) -> Result<()> {
         .execute(db.write())
         .await?;
     Ok(())
+}
+
+/// An event with its community's slug and name: what the event page needs, in one round trip
+/// (on PostgreSQL each query is one, and the page is the most visited of all).
+pub async fn get_with_community(db: &Db, id: i64) -> Result<(Event, String, String)> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, \
+           (SELECT slug FROM communities c WHERE c.id = events.community_id) AS community_slug, \
+           (SELECT name FROM communities c WHERE c.id = events.community_id) AS community_name \
+         FROM events WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.read())
+    .await?
+    .ok_or(DomainError::NotFound)?;
+    Ok((
+        Event::from_row(&row)?,
+        row.try_get("community_slug")?,
+        row.try_get("community_name")?,
+    ))
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Event> {

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod checkin;
 pub mod clock;
+pub mod coalesce;
 pub mod communities;
 pub mod db;
 pub mod email;
@@ -21,6 +22,7 @@ pub mod password;
 pub mod rate_limit;
 pub mod reminders;
 pub mod rsvp;
+pub mod rsvp_batch;
 pub mod series;
 pub mod sessions;
 pub mod tokens;

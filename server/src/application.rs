@@ -61,6 +61,12 @@ impl Application {
             secure_cookies: parsed.scheme() == "https",
             mail_queued: wake.clone(),
             signing_key: sbor_domain::checkin::SigningKey::new(config.secret_key.expose()),
+            rsvps: sbor_domain::rsvp_batch::RsvpBatcher::new(
+                db.clone(),
+                Site {
+                    base_url: base_url.clone(),
+                },
+            ),
         };
         let metrics = Arc::new(Metrics::default());
         let worker = if config.run_workers {
@@ -183,8 +189,13 @@ impl Application {
             stop_rx,
         ));
         tracing::info!(url = %self.base_url, "Sbor is listening");
+        // No Nagle delay: an answer written in more than one segment must not wait for the
+        // client's delayed ACK.
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(
-            self.listener,
+            listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)

@@ -4,6 +4,12 @@ use clap::Parser;
 use sbor_server::cli::{self, Cli};
 use sbor_server::{Config, telemetry};
 
+/// mimalloc instead of glibc's malloc: rendering a page allocates many small strings across
+/// threads, where glibc's arenas spent about a sixth of the event page's CPU (measured with
+/// `perf` under `scripts/loadtest.sh`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();

@@ -17,6 +17,7 @@ on_both_backends!(
     past_events_keep_materials_and_attendance,
     offer_mode_holds_a_seat_until_confirmed_or_expired,
     a_series_makes_dates_and_subscribers_are_rsvped,
+    batched_rsvps_equal_one_by_one,
 );
 
 /// "Every <weekday>" with one date skipped; a subscriber is RSVPed to every occurrence, can
@@ -402,19 +403,32 @@ async fn setup(
     let community_id = app
         .count("SELECT id FROM communities WHERE slug = 'devops-msk'")
         .await;
+    let event_id = published_event(app, &admin, community_id, capacity, max_guests, approval).await;
+    (admin, community_id, event_id)
+}
+
+/// Creates and publishes an event in the `devops-msk` community of [`setup`].
+async fn published_event(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    community_id: i64,
+    capacity: &str,
+    max_guests: &str,
+    approval: bool,
+) -> i64 {
     let mut form = event_form(capacity, max_guests);
     if approval {
         form.push(("event[approval_required]".into(), "on".into()));
     }
     form.push(("community_id".into(), community_id.to_string()));
-    let res = post(&admin, app, "/c/devops-msk/events/new", "create_event", &form).await;
+    let res = post(admin, app, "/c/devops-msk/events/new", "create_event", &form).await;
     let to = location(&res);
     let event_id: i64 = to
         .trim_start_matches("/e/")
         .parse()
         .unwrap_or_else(|_| panic!("created: {to}"));
     let res = submit_with(
-        &admin,
+        admin,
         &app.base_url,
         &to,
         "event_action",
@@ -422,7 +436,7 @@ async fn setup(
     )
     .await;
     assert_eq!(location(&res), to);
-    (admin, community_id, event_id)
+    event_id
 }
 
 fn event_form(capacity: &str, max_guests: &str) -> Vec<(String, String)> {
@@ -1005,6 +1019,17 @@ async fn concurrent_rsvps_never_overbook(backend: Backend) {
         .await;
     let going_seats = app.count(&format!("SELECT CAST(COALESCE(SUM(1 + guests), 0) AS BIGINT) FROM rsvps WHERE event_id = {event_id} AND status = 'going'")).await;
     assert_eq!(seats, going_seats, "the counter matches the rows");
+    let tally = sbor_domain::rsvp::counts(&app.db, event_id).await.unwrap();
+    let going = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM rsvps WHERE event_id = {event_id} AND status = 'going'"
+        ))
+        .await;
+    assert_eq!(
+        (tally.going, tally.waitlisted),
+        (going, 300 - going),
+        "the tallies match the rows"
+    );
     assert!((24..=25).contains(&seats), "full but never over: {seats}");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM rsvps").await,
@@ -1035,5 +1060,140 @@ async fn concurrent_rsvps_never_overbook(backend: Backend) {
                 "only a smaller party may pass a waiting one"
             );
         }
+    }
+}
+
+/// The group commit of RSVPs (`rsvp_batch::apply`) must decide exactly as answering one by one
+/// (`rsvp::respond`): the same answers, rows, arrival numbers, seats, tallies and mails, for
+/// random sequences of fresh answers, changes, withdrawals, guest changes and bad input, cut
+/// into batches of random sizes.
+async fn batched_rsvps_equal_one_by_one(backend: Backend) {
+    use sbor_domain::accounts::{Site, User};
+    use sqlx::Row;
+    let app = TestApp::spawn(backend).await;
+    let (admin, community_id, _) = setup(&app, "5", "2", false).await;
+    let site = Site {
+        base_url: app.base_url.clone(),
+    };
+    let mut users: Vec<User> = Vec::new();
+    for i in 0..10 {
+        sqlx::query(
+            "INSERT INTO users (email, display_name, lang, time_zone, bio, email_confirmed_at, created_at) \
+             VALUES ($1, $2, 'en', 'Europe/Moscow', '', 1, 1)",
+        )
+        .bind(format!("b{i}@example.org"))
+        .bind(format!("B{i}"))
+        .execute(app.db.write())
+        .await
+        .unwrap();
+        let id = app
+            .count(&format!("SELECT id FROM users WHERE email = 'b{i}@example.org'"))
+            .await;
+        users.push(sbor_domain::accounts::get(&app.db, id).await.unwrap());
+    }
+    // A small deterministic generator: the same cases on every run and backend.
+    let mut state: u64 = 0x5eed;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    for round in 0..6 {
+        let batched = published_event(&app, &admin, community_id, "5", "2", false).await;
+        let single = published_event(&app, &admin, community_id, "5", "2", false).await;
+        let answers: Vec<(bool, i64, &User)> = (0..30)
+            .map(|_| (next(10) < 7, next(4) as i64, &users[next(10) as usize]))
+            .collect();
+        let mut got = Vec::new();
+        let mut rest = &answers[..];
+        while !rest.is_empty() {
+            let n = (1 + next(12) as usize).min(rest.len());
+            let outcomes = sbor_domain::rsvp_batch::apply(&app.db, &site, batched, &rest[..n])
+                .await
+                .expect("the batch as a whole succeeds");
+            got.extend(outcomes.into_iter().map(|o| format!("{o:?}")));
+            rest = &rest[n..];
+        }
+        let mut want = Vec::new();
+        for &(going, guests, user) in &answers {
+            let o = sbor_domain::rsvp::respond(&app.db, &site, user, single, going, guests).await;
+            want.push(format!("{o:?}"));
+        }
+        assert_eq!(got, want, "round {round}: the same answers");
+        let rows = |event: i64| {
+            let db = app.db.clone();
+            async move {
+                sqlx::query(&format!(
+                    "SELECT user_id, status, guests, arrival FROM rsvps WHERE event_id = {event} ORDER BY user_id"
+                ))
+                .fetch_all(db.read())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r.get::<i64, _>("user_id"),
+                        r.get::<String, _>("status"),
+                        r.get::<i64, _>("guests"),
+                        r.get::<i64, _>("arrival"),
+                    )
+                })
+                .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            rows(batched).await,
+            rows(single).await,
+            "round {round}: the same rows"
+        );
+        let mails = |event: i64| {
+            let db = app.db.clone();
+            async move {
+                let mut m: Vec<(String, String)> = sqlx::query(&format!(
+                    "SELECT kind, recipient FROM outbox WHERE idempotency_key LIKE kind || ':{event}:%'"
+                ))
+                .fetch_all(db.read())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get("kind"), r.get("recipient")))
+                .collect();
+                m.sort();
+                m
+            }
+        };
+        assert_eq!(
+            mails(batched).await,
+            mails(single).await,
+            "round {round}: the same mails"
+        );
+        for event in [batched, single] {
+            let tally = sbor_domain::rsvp::counts(&app.db, event).await.unwrap();
+            let app = &app;
+            let recount = |status: &'static str| async move {
+                app.count(&format!(
+                    "SELECT COUNT(*) FROM rsvps WHERE event_id = {event} AND status = '{status}'"
+                ))
+                .await
+            };
+            assert_eq!(tally.going, recount("going").await, "round {round}: going tally");
+            assert_eq!(
+                tally.waitlisted,
+                recount("waitlisted").await,
+                "round {round}: waitlist tally"
+            );
+            let held = app
+                .count(&format!(
+                    "SELECT CAST(COALESCE(SUM(1 + guests), 0) AS BIGINT) FROM rsvps \
+                     WHERE event_id = {event} AND status IN ('going', 'offered')"
+                ))
+                .await;
+            assert_eq!(tally.seats_taken, held, "round {round}: seats");
+        }
+        assert_eq!(
+            sbor_domain::rsvp::counts(&app.db, batched).await.unwrap(),
+            sbor_domain::rsvp::counts(&app.db, single).await.unwrap()
+        );
     }
 }

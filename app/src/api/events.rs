@@ -112,10 +112,10 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
     use sbor_domain::events::Status;
     let ctx = ssr::ctx()?;
     let info = ssr::request_info()?;
-    let e = sbor_domain::events::get(&ctx.db, event_id).await?;
-    let c = sbor_domain::communities::get(&ctx.db, e.community_id).await?;
+    let (e, community_slug, community_name) =
+        sbor_domain::events::get_with_community(&ctx.db, event_id).await?;
     let can_manage = match &info.user {
-        Some(u) => sbor_domain::communities::can_manage(&ctx.db, c.id, u).await?,
+        Some(u) => sbor_domain::communities::can_manage(&ctx.db, e.community_id, u).await?,
         None => false,
     };
     if e.status == Status::Draft && !can_manage {
@@ -131,7 +131,7 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
         }
         _ => None,
     };
-    let counts = sbor_domain::rsvp::counts(&ctx.db, e.id).await?;
+    let counts = &e.counts;
     let lang = info.lang.into();
     let your_time = info
         .user
@@ -160,9 +160,9 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
         .is_some_and(|r| r.status == sbor_domain::rsvp::RsvpStatus::Going);
     Ok(EventView {
         id: e.id,
-        community_id: c.id,
-        community_slug: c.slug,
-        community_name: c.name,
+        community_id: e.community_id,
+        community_slug,
+        community_name,
         title: e.title.clone(),
         description_html: sbor_domain::markdown::to_safe_html(&e.description),
         when: sbor_domain::mail_templates::when_in(lang, &e),
@@ -375,7 +375,7 @@ pub async fn rsvp(event_id: i64, going: String, guests: Option<String>) -> Resul
         })?,
     };
     let yes = matches!(going.as_str(), "yes" | "true" | "going");
-    let outcome = sbor_domain::rsvp::respond(&ctx.db, &ctx.site, &user, event_id, yes, guests).await?;
+    let outcome = ctx.rsvps.respond(&user, event_id, yes, guests).await?;
     ctx.mail_queued.notify_one();
     let flash = format!("rsvp_{}", outcome.status.code());
     done(&ctx, Some(&flash), &format!("/e/{event_id}"));

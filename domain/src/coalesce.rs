@@ -1,0 +1,172 @@
+//! Coalescing of concurrent work: jobs that arrive while the previous batch for the same key is
+//! running are run together as the next batch.
+//!
+//! Why: under a burst (2,000 members answering the moment RSVPs open) the cost is the number
+//! of database round trips and transactions, not the work inside them. One statement for many
+//! jobs costs little more than for one. With no burst a job runs at once, alone, so nothing
+//! waits for a timer or a batch to fill.
+//!
+//! How: the first job for an idle key starts a drainer task; jobs arriving meanwhile join the
+//! key's queue; the drainer takes up to [`Work::MAX_BATCH`] at a time until the queue is empty.
+//! Drainers run on a thread of their own (see [`drainer_runtime`]).
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+
+/// What a [`Coalescer`] runs: a batch of jobs for one key. Each job carries its own way of
+/// answering (a oneshot sender); a job dropped unanswered tells its caller the batch failed.
+pub trait Work: Send + Sync + 'static {
+    type Key: Hash + Eq + Copy + Send + 'static;
+    type Job: Send + 'static;
+    /// Jobs in one batch at most.
+    const MAX_BATCH: usize;
+    fn run(&self, key: Self::Key, jobs: Vec<Self::Job>) -> impl Future<Output = ()> + Send;
+}
+
+pub struct Coalescer<W: Work> {
+    inner: Arc<Inner<W>>,
+}
+
+impl<W: Work> Clone for Coalescer<W> {
+    fn clone(&self) -> Self {
+        Coalescer {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+struct Inner<W: Work> {
+    work: W,
+    /// Keys with a running drainer, and the jobs it has not taken yet. An entry exists exactly
+    /// while a drainer runs for that key.
+    queues: Mutex<HashMap<W::Key, Vec<W::Job>>>,
+}
+
+impl<W: Work> Coalescer<W> {
+    pub fn new(work: W) -> Self {
+        Coalescer {
+            inner: Arc::new(Inner {
+                work,
+                queues: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Queues `job` for `key`, starting a drainer if none runs for it.
+    pub fn submit(&self, key: W::Key, job: W::Job) {
+        let start_drainer = {
+            let mut queues = self.inner.queues.lock().expect("coalescer lock");
+            match queues.get_mut(&key) {
+                Some(queue) => {
+                    queue.push(job);
+                    false
+                }
+                None => {
+                    queues.insert(key, vec![job]);
+                    true
+                }
+            }
+        };
+        if start_drainer {
+            // A task of its own, so a client that hangs up cannot stop other people's batch.
+            let inner = self.inner.clone();
+            drainer_runtime().spawn(async move { inner.drain(key).await });
+        }
+    }
+}
+
+/// Removes the key's queue entry when the drainer ends, however it ends: a panic must not
+/// leave an entry behind that would queue the key's jobs forever. Jobs still queued are
+/// dropped with it, which their callers see as an error.
+struct DrainerGuard<'a, W: Work> {
+    inner: &'a Inner<W>,
+    key: W::Key,
+}
+
+impl<W: Work> Drop for DrainerGuard<'_, W> {
+    fn drop(&mut self) {
+        if let Ok(mut queues) = self.inner.queues.lock() {
+            queues.remove(&self.key);
+        }
+    }
+}
+
+impl<W: Work> Inner<W> {
+    async fn drain(&self, key: W::Key) {
+        let _guard = DrainerGuard { inner: self, key };
+        loop {
+            let jobs: Vec<W::Job> = {
+                let mut queues = self.queues.lock().expect("coalescer lock");
+                let Some(queue) = queues.get_mut(&key) else { return };
+                if queue.is_empty() {
+                    queues.remove(&key);
+                    return;
+                }
+                let n = queue.len().min(W::MAX_BATCH);
+                queue.drain(..n).collect()
+            };
+            self.work.run(key, jobs).await;
+        }
+    }
+}
+
+/// The runtime the drainers run on: one thread of its own. Under a burst thousands of request
+/// tasks are ready at once on the main runtime; a drainer there waited behind all of them at
+/// every statement, and since it is the serial step, its delay was everybody's (measured with
+/// `scripts/loadtest.sh`). Process-wide and never dropped (a runtime may not be dropped
+/// inside another).
+fn drainer_runtime() -> &'static tokio::runtime::Handle {
+    static HANDLE: std::sync::OnceLock<tokio::runtime::Handle> = std::sync::OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("building the drainer runtime");
+        let handle = runtime.handle().clone();
+        std::thread::Builder::new()
+            .name("sbor-batches".into())
+            .spawn(move || runtime.block_on(std::future::pending::<()>()))
+            .expect("starting the drainer thread");
+        handle
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::oneshot;
+
+    /// Sums each batch and answers every job with (its batch's size, the batch sum).
+    struct Sum;
+    impl Work for Sum {
+        type Key = u8;
+        type Job = (u64, oneshot::Sender<(usize, u64)>);
+        const MAX_BATCH: usize = 4;
+        async fn run(&self, _key: u8, jobs: Vec<Self::Job>) {
+            let sum = jobs.iter().map(|j| j.0).sum();
+            let n = jobs.len();
+            for (_, reply) in jobs {
+                let _ = reply.send((n, sum));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn every_job_is_answered_once_in_batches_of_at_most_max() {
+        let c = Coalescer::new(Sum);
+        let mut answers = Vec::new();
+        for i in 0..50u64 {
+            let (tx, rx) = oneshot::channel();
+            c.submit((i % 2) as u8, (i, tx));
+            answers.push(rx);
+        }
+        for rx in answers {
+            let (n, _) = rx.await.expect("answered");
+            assert!((1..=Sum::MAX_BATCH).contains(&n));
+        }
+        // All drainers finished and removed their entries.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(c.inner.queues.lock().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,314 @@
+//! Group commit for RSVPs: the answers that reach one event while its previous batch is being
+//! written are applied together, in arrival order, in one transaction.
+//!
+//! Why: every RSVP to an event must hold the event's lock (that is what keeps seats exact and
+//! the waitlist in order), so one event's RSVPs are serialised. Done one transaction per
+//! answer, a popular meetup opening its RSVPs becomes a queue of lock → 8 statements → commit,
+//! and the last of 2,000 people waits seconds. Here the whole queue pays for one lock, one
+//! commit and a handful of multi-row statements, while each answer is still decided by the same
+//! rules, one after the other, exactly as if they had come one by one.
+//!
+//! How: answers are queued per event through a [`Coalescer`] (up to [`MAX_BATCH`] per batch).
+//! A fresh answer (the person has no RSVP yet) is decided in memory and written
+//! with the rest of the batch; anything else (changing or withdrawing an answer, which may move
+//! the waitlist) goes through [`rsvp::respond_locked`] inside a savepoint after the rows so far
+//! are written. If the batch fails as a whole (a database error), it is rolled back and every
+//! answer in it is retried in its own transaction, so one bad answer cannot fail the others.
+//!
+//! Across several server instances on PostgreSQL, each instance batches its own requests and
+//! the batches take turns on the event's row lock: the guarantees are the database's, not this
+//! process's.
+
+use std::collections::HashSet;
+
+use sqlx::{Acquire, AnyConnection, Row};
+use tokio::sync::oneshot;
+
+use crate::accounts::{Site, User};
+use crate::clock::{self, Micros};
+use crate::coalesce::{Coalescer, Work};
+use crate::error::{DomainError, Result};
+use crate::events::{self, Event};
+use crate::outbox::{self, NewMail};
+use crate::rsvp::{self, Outcome, RsvpStatus};
+use crate::{Db, waitlist};
+
+/// Answers applied in one transaction at most: keeps a batch's statements within the bind
+/// parameter limits and its lock hold short.
+pub const MAX_BATCH: usize = 256;
+
+/// Rows per multi-row INSERT. SQLite looks bind parameters up by a linear scan, so a statement
+/// with thousands of them costs quadratic time; 64 rows keep that negligible.
+const ROWS_PER_INSERT: usize = 128;
+
+/// One person's answer waiting for its batch.
+struct Job {
+    user: User,
+    going: bool,
+    guests: i64,
+    reply: oneshot::Sender<Result<Outcome>>,
+}
+
+/// Queues RSVPs per event and applies them in batches. Cheap to clone; one per process.
+#[derive(Clone)]
+pub struct RsvpBatcher {
+    coalescer: Coalescer<Batches>,
+}
+
+impl std::fmt::Debug for RsvpBatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RsvpBatcher").finish_non_exhaustive()
+    }
+}
+
+impl RsvpBatcher {
+    pub fn new(db: Db, site: Site) -> RsvpBatcher {
+        RsvpBatcher {
+            coalescer: Coalescer::new(Batches { db, site }),
+        }
+    }
+
+    /// Says yes (with `guests`) or no to an event: the same rules and result as
+    /// [`rsvp::respond`], batched with the other answers to the same event.
+    pub async fn respond(&self, user: &User, event_id: i64, going: bool, guests: i64) -> Result<Outcome> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            user: user.clone(),
+            going,
+            guests,
+            reply,
+        };
+        self.coalescer.submit(event_id, job);
+        answer
+            .await
+            .map_err(|_| DomainError::Internal("the RSVP batch ended without an answer".into()))?
+    }
+}
+
+struct Batches {
+    db: Db,
+    site: Site,
+}
+
+impl Work for Batches {
+    type Key = i64;
+    type Job = Job;
+    const MAX_BATCH: usize = MAX_BATCH;
+
+    async fn run(&self, event_id: i64, jobs: Vec<Job>) {
+        let answers: Vec<(bool, i64, &User)> = jobs.iter().map(|j| (j.going, j.guests, &j.user)).collect();
+        let started = std::time::Instant::now();
+        match apply(&self.db, &self.site, event_id, &answers).await {
+            Ok(outcomes) => {
+                tracing::debug!(
+                    event_id,
+                    answers = outcomes.len(),
+                    micros = started.elapsed().as_micros() as u64,
+                    "RSVP batch applied"
+                );
+                for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                    let _ = job.reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(event_id, error = %e, answers = jobs.len(), "RSVP batch failed; answering one by one");
+                for job in jobs {
+                    let outcome =
+                        rsvp::respond(&self.db, &self.site, &job.user, event_id, job.going, job.guests).await;
+                    let _ = job.reply.send(outcome);
+                }
+            }
+        }
+    }
+}
+
+/// Fresh answers decided but not written yet.
+#[derive(Default)]
+struct Pending {
+    /// (user, status, guests, arrival)
+    rsvps: Vec<(i64, RsvpStatus, i64, i64)>,
+    seats: i64,
+    members: Vec<i64>,
+    mails: Vec<NewMail>,
+}
+
+/// Applies `answers` (going, guests, who) to one event in one transaction, in order. Returns
+/// each answer's own result; `Err` only when the transaction as a whole failed (then nothing
+/// was written). Public for the tests that compare it with answering one by one.
+pub async fn apply(
+    db: &Db,
+    site: &Site,
+    event_id: i64,
+    answers: &[(bool, i64, &User)],
+) -> Result<Vec<Result<Outcome>>> {
+    let now = clock::now();
+    let mut tx = db.write().begin().await?;
+    let (mut event, mut seq) = events::lock_advancing_seq(&mut tx, event_id, 0).await?;
+    let existing = answered_already(&mut tx, event_id, answers).await?;
+    // People answered in this batch: a second answer of theirs is a change, not a fresh one.
+    let mut seen = HashSet::new();
+    let mut pending = Pending::default();
+    // Length of the waitlist including pending rows, counted when first needed.
+    let mut waitlist_len: Option<i64> = None;
+    let mut outcomes = Vec::with_capacity(answers.len());
+    for &(going, guests, user) in answers {
+        if let Err(e) = rsvp::admissible(&event, going, guests, now) {
+            outcomes.push(Err(e));
+            continue;
+        }
+        seq += 1;
+        let arrival = seq;
+        if existing.contains(&user.id) || !seen.insert(user.id) {
+            // A change of answer: the one-by-one rules, after everything before it is written.
+            flush(&mut tx, site, &mut event, seq, &mut pending).await?;
+            let mut savepoint = (&mut *tx).begin().await?;
+            let outcome =
+                rsvp::respond_locked(&mut savepoint, site, &event, user, going, guests, arrival, now).await;
+            match outcome {
+                Ok(_) => savepoint.commit().await?,
+                Err(DomainError::Database(e)) => return Err(e.into()),
+                Err(_) => {
+                    // Refused: nothing was written and the arrival number is not used, as
+                    // when an answer on its own is refused.
+                    savepoint.rollback().await?;
+                    seq -= 1;
+                }
+            }
+            outcomes.push(outcome);
+            event = events::lock(&mut tx, event_id).await?;
+            waitlist_len = None;
+            continue;
+        }
+        let free = waitlist::free_seats(event.capacity, event.seats_taken + pending.seats);
+        let status = rsvp::fresh_status(&event, going, guests, free);
+        let guests = if going { guests } else { 0 };
+        let position = if status == RsvpStatus::Waitlisted {
+            let len = match waitlist_len {
+                Some(n) => n,
+                None => waitlisted_count(&mut tx, event_id).await? + pending_waitlisted(&pending),
+            } + 1;
+            waitlist_len = Some(len);
+            Some(len)
+        } else {
+            None
+        };
+        if status == RsvpStatus::Going {
+            pending.seats += 1 + guests;
+        }
+        if going {
+            pending.members.push(user.id);
+        }
+        pending.rsvps.push((user.id, status, guests, arrival));
+        let party_too_big = status == RsvpStatus::Waitlisted && free.is_some_and(|f| f > 0);
+        if let Some((kind, m)) = rsvp::answer_mail(status, position, party_too_big) {
+            let key = rsvp::answer_mail_key(kind, &event, user.id, arrival);
+            let to = (user.email.as_str(), user.display_name.as_str(), user.lang);
+            pending
+                .mails
+                .push(rsvp::rsvp_mail(site, &event, to, kind, key, m));
+        }
+        outcomes.push(Ok(Outcome {
+            status,
+            guests,
+            position,
+            party_too_big,
+        }));
+    }
+    flush(&mut tx, site, &mut event, seq, &mut pending).await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// Which of the answering people already have an RSVP to the event.
+async fn answered_already(
+    tx: &mut AnyConnection,
+    event_id: i64,
+    answers: &[(bool, i64, &User)],
+) -> Result<HashSet<i64>> {
+    let ids: Vec<i64> = answers
+        .iter()
+        .map(|a| a.2.id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(MAX_BATCH) {
+        let list = (0..chunk.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("SELECT user_id FROM rsvps WHERE event_id = $1 AND user_id IN ({list})");
+        let mut q = sqlx::query(&sql).bind(event_id);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut *tx).await? {
+            found.insert(row.try_get::<i64, _>("user_id")?);
+        }
+    }
+    Ok(found)
+}
+
+async fn waitlisted_count(tx: &mut AnyConnection, event_id: i64) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM rsvps WHERE event_id = $1 AND status = 'waitlisted'")
+        .bind(event_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+fn pending_waitlisted(p: &Pending) -> i64 {
+    p.rsvps.iter().filter(|r| r.1 == RsvpStatus::Waitlisted).count() as i64
+}
+
+/// Writes the pending fresh answers: the RSVP rows, the seats and arrival counter on the
+/// event, the memberships and the mails — a few statements however many answers there are.
+async fn flush(
+    tx: &mut AnyConnection,
+    site: &Site,
+    event: &mut Event,
+    seq: i64,
+    p: &mut Pending,
+) -> Result<()> {
+    let now: Micros = clock::now();
+    for chunk in p.rsvps.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO rsvps (event_id, user_id, status, guests, arrival, created_at, updated_at) VALUES {}",
+            crate::db::values_placeholders(chunk.len(), 7)
+        );
+        let mut q = sqlx::query(&sql);
+        for &(user_id, status, guests, arrival) in chunk {
+            q = q
+                .bind(event.id)
+                .bind(user_id)
+                .bind(status.code())
+                .bind(guests)
+                .bind(arrival)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    sqlx::query("UPDATE events SET seats_taken = seats_taken + $1, rsvp_seq = $2 WHERE id = $3")
+        .bind(p.seats)
+        .bind(seq)
+        .bind(event.id)
+        .execute(&mut *tx)
+        .await?;
+    event.seats_taken += p.seats;
+    for chunk in p.members.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES {} \
+             ON CONFLICT (community_id, user_id) DO NOTHING",
+            crate::db::values_placeholders(chunk.len(), 4)
+        );
+        let mut q = sqlx::query(&sql);
+        for &user_id in chunk {
+            q = q.bind(event.community_id).bind(user_id).bind("member").bind(now);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    outbox::enqueue_many_in(tx, site, std::mem::take(&mut p.mails)).await?;
+    *p = Pending::default();
+    Ok(())
+}
