@@ -784,6 +784,24 @@ pub fn error_message(lang: Lang, code: &str) -> String {
             "У этого человека нет (больше) места.",
         ),
         "forbidden" => ("You may not do this.", "У вас нет на это прав."),
+        "audience_empty" => (
+            "Nobody would get this announcement: the audience is empty (or everyone opted out).",
+            "Эту рассылку никто не получит: список получателей пуст (или все отписались).",
+        ),
+        "announcement_not_draft" => (
+            "This announcement has already been sent or cancelled.",
+            "Эта рассылка уже отправлена или отменена.",
+        ),
+        "announcement_wrong_state" => (
+            "That is not possible in the announcement's current state.",
+            "В текущем состоянии рассылки это невозможно.",
+        ),
+        "send_time_past" => ("Pick a time in the future.", "Выберите время в будущем."),
+        "invalid_audience" => ("Choose who gets it.", "Выберите получателей."),
+        "unsubscribe_invalid" => (
+            "This unsubscribe link is not valid. Nothing was changed.",
+            "Эта ссылка для отписки недействительна. Ничего не изменилось.",
+        ),
         "not_found" => ("Not found.", "Не найдено."),
         _ => (
             "Something went wrong on our side. Please try again.",
@@ -823,6 +841,26 @@ pub fn flash_message(lang: Lang, code: &str) -> Option<&'static str> {
         "subscribed" => t.flash_subscribed,
         "unsubscribed" => t.flash_unsubscribed,
         "already_checked_in" => t.flash_already_checked_in,
+        "announcement_saved" => match lang {
+            Lang::En => "Draft saved. Check the preview, then send or schedule it.",
+            Lang::Ru => "Черновик сохранён. Проверьте письмо и отправьте или запланируйте его.",
+        },
+        "announcement_sending" => match lang {
+            Lang::En => "Sending started.",
+            Lang::Ru => "Отправка началась.",
+        },
+        "announcement_scheduled" => match lang {
+            Lang::En => "Scheduled.",
+            Lang::Ru => "Рассылка запланирована.",
+        },
+        "announcement_test_sent" => match lang {
+            Lang::En => "A test is on its way to your address.",
+            Lang::Ru => "Тестовое письмо отправлено на ваш адрес.",
+        },
+        "unsubscribed_announcements" => match lang {
+            Lang::En => "Done: you will get no more announcements from this community.",
+            Lang::Ru => "Готово: рассылки этого сообщества больше не придут.",
+        },
         _ => return None,
     })
 }

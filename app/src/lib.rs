@@ -1,6 +1,7 @@
 //! Sbor's user interface: Leptos pages rendered on the server and hydrated in the browser.
 //! Every form also works as a plain HTML form post without JavaScript.
 
+pub mod announce_texts;
 pub mod api;
 pub mod boot;
 pub mod components;
@@ -17,7 +18,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::boot::{BOOT_ELEMENT_ID, Boot};
 use crate::components::Layout;
-use crate::pages::{account, admin, auth, community, errors, event, home, ticket};
+use crate::pages::{account, admin, announcements, auth, community, errors, event, home, ticket};
 
 /// The HTML document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -70,6 +71,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/c/:slug") view=community::CommunityPage ssr=SsrMode::Async/>
                     <Route path=path!("/c/:slug/edit") view=community::CommunityEditPage ssr=SsrMode::Async/>
                     <Route path=path!("/c/:slug/members") view=community::MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug/announcements") view=announcements::AnnouncementsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug/announcements/:id") view=announcements::AnnouncementPage ssr=SsrMode::Async/>
+                    <Route path=path!("/unsubscribe") view=announcements::UnsubscribePage ssr=SsrMode::Async/>
                     <Route path=path!("/c/:slug/events/new") view=event::EventNewPage ssr=SsrMode::Async/>
                     <Route path=path!("/e/:id") view=event::EventPage ssr=SsrMode::Async/>
                     <Route path=path!("/e/:id/edit") view=event::EventEditPage ssr=SsrMode::Async/>

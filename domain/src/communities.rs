@@ -410,21 +410,28 @@ pub async fn members(db: &Db, actor: &User, community_id: i64) -> Result<Vec<Mem
 }
 
 /// The communities `user_id` belongs to, with their reminder setting.
-pub async fn memberships_of(db: &Db, user_id: i64) -> Result<Vec<(Community, bool)>> {
+/// A member's communities with their mail choices: (community, reminders, announcements).
+pub async fn memberships_of(db: &Db, user_id: i64) -> Result<Vec<(Community, bool, bool)>> {
     let cols = COLUMNS
         .split(", ")
         .map(|c| format!("c.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
     let rows = sqlx::query(&format!(
-        "SELECT {cols}, m.reminders FROM memberships m JOIN communities c ON c.id = m.community_id \
+        "SELECT {cols}, m.reminders, m.announcements FROM memberships m JOIN communities c ON c.id = m.community_id \
          WHERE m.user_id = $1 ORDER BY c.name"
     ))
     .bind(user_id)
     .fetch_all(db.read())
     .await?;
     rows.iter()
-        .map(|r| Ok((Community::from_row(r)?, r.try_get::<i64, _>("reminders")? != 0)))
+        .map(|r| {
+            Ok((
+                Community::from_row(r)?,
+                r.try_get::<i64, _>("reminders")? != 0,
+                r.try_get::<i64, _>("announcements")? != 0,
+            ))
+        })
         .collect()
 }
 

@@ -4,6 +4,7 @@
 //! so the UI, the HTTP routes, the workers and the CLI cannot disagree about them.
 
 pub mod accounts;
+pub mod announcements;
 pub mod checkin;
 pub mod clock;
 pub mod coalesce;

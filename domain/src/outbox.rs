@@ -134,10 +134,13 @@ pub struct OutboxMail {
     /// The lease of the worker that claimed it; outcomes are recorded only under this lease.
     pub locked_until: Option<Micros>,
     pub ics: Option<String>,
+    /// Set on an announcement's rows: the body comes from the announcement, not the row.
+    pub announcement_id: Option<i64>,
+    pub user_id: Option<i64>,
 }
 
 const COLUMNS: &str = "id, kind, recipient, subject, body_text, body_html, message_id, status, \
-                       attempts, next_attempt_at, last_error, created_at, sent_at, locked_until, ics";
+                       attempts, next_attempt_at, last_error, created_at, sent_at, locked_until, ics, announcement_id, user_id";
 
 impl OutboxMail {
     fn from_row(r: &AnyRow) -> Result<OutboxMail> {
@@ -157,15 +160,29 @@ impl OutboxMail {
             sent_at: r.try_get("sent_at")?,
             locked_until: r.try_get("locked_until")?,
             ics: r.try_get("ics")?,
+            announcement_id: r.try_get("announcement_id")?,
+            user_id: r.try_get("user_id")?,
         })
     }
 }
 
-/// Claims up to `limit` due mails for this worker and counts the attempt.
+/// Claims up to `limit` due mails for this worker and counts the attempt. Account and event
+/// mails come first: a password reset must not wait behind a 20,000-recipient announcement.
+/// Rows of announcements that are paused or cancelled are never claimed.
 ///
 /// On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several instances claim disjoint rows without
 /// waiting on each other; SQLite has a single writer, so the plain UPDATE is already exclusive.
 pub async fn claim_due(db: &Db, limit: i64) -> Result<Vec<OutboxMail>> {
+    let mut claimed = claim(db, "announcement_id IS NULL", limit).await?;
+    let rest = limit - claimed.len() as i64;
+    if rest > 0 {
+        let from_announcements = "announcement_id IN (SELECT id FROM announcements WHERE status = 'sending')";
+        claimed.extend(claim(db, from_announcements, rest).await?);
+    }
+    Ok(claimed)
+}
+
+async fn claim(db: &Db, which: &str, limit: i64) -> Result<Vec<OutboxMail>> {
     let now = clock::now();
     let lock = match db.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -174,7 +191,8 @@ pub async fn claim_due(db: &Db, limit: i64) -> Result<Vec<OutboxMail>> {
     let sql = format!(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1, locked_until = $1 \
          WHERE id IN (SELECT id FROM outbox \
-           WHERE (status = 'queued' AND next_attempt_at <= $2) OR (status = 'sending' AND locked_until <= $2) \
+           WHERE ((status = 'queued' AND next_attempt_at <= $2) OR (status = 'sending' AND locked_until <= $2)) \
+             AND {which} \
            ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
          RETURNING {COLUMNS}"
     );

@@ -79,6 +79,10 @@ impl Application {
                 from: config.mail_from.parse()?,
                 wake: wake.clone(),
                 metrics: metrics.clone(),
+                site: Site {
+                    base_url: base_url.clone(),
+                },
+                key: sbor_domain::checkin::SigningKey::new(config.secret_key.expose()),
             })
         } else {
             None
@@ -114,6 +118,10 @@ impl Application {
                         .route("/c/{slug}/calendar.ics", get(exports::community_ics))
                         .route("/c/{slug}/feed.atom", get(exports::community_atom))
                         .route("/feeds/{token}/calendar.ics", get(exports::private_ics))
+                        .route(
+                            crate::middleware::ONE_CLICK_UNSUBSCRIBE,
+                            axum::routing::post(exports::one_click_unsubscribe),
+                        )
                         .with_state(ctx.clone()),
                 )
                 .fallback(leptos_axum::file_and_error_handler_with_context(

@@ -208,3 +208,24 @@ mod tests {
         assert_eq!(csv_cell("-1"), "'-1");
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct UnsubscribeQuery {
+    #[serde(default)]
+    t: String,
+}
+
+/// `POST /unsubscribe/one-click?t=…`: RFC 8058 one-click unsubscribe, posted by mail
+/// providers with the body `List-Unsubscribe=One-Click`. A forged token changes nothing.
+pub async fn one_click_unsubscribe(
+    State(ctx): State<ServerCtx>,
+    axum::extract::Query(q): axum::extract::Query<UnsubscribeQuery>,
+) -> Response {
+    match sbor_domain::announcements::unsubscribe(&ctx.db, &ctx.signing_key, &q.t).await {
+        Ok(_) => (StatusCode::OK, "Unsubscribed.\n").into_response(),
+        Err(DomainError::Refused(_)) => {
+            (StatusCode::BAD_REQUEST, "This unsubscribe link is not valid.\n").into_response()
+        }
+        Err(e) => error(e),
+    }
+}

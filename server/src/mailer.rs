@@ -5,10 +5,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sbor_domain::Db;
+use sbor_domain::accounts::Site;
+use sbor_domain::announcements;
+use sbor_domain::checkin::SigningKey;
 use sbor_domain::outbox::{self, OutboxMail};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
@@ -74,30 +77,58 @@ pub struct Worker {
     pub from: Mailbox,
     pub wake: Arc<Notify>,
     pub metrics: Arc<Metrics>,
+    /// For announcements: links in mails, and the key that signs unsubscribe links.
+    pub site: Site,
+    pub key: SigningKey,
 }
+
+/// What a delivery needs besides the row, shared by the worker's concurrent sends.
+struct Env {
+    db: Db,
+    transport: Transport,
+    from: Mailbox,
+    metrics: Arc<Metrics>,
+    site: Site,
+    key: SigningKey,
+    /// Announcements as mailed, by id: rendered once per send, not once per recipient (an
+    /// announcement no longer changes once it is sending).
+    announcements: std::sync::Mutex<std::collections::HashMap<i64, Arc<announcements::Mail>>>,
+}
+
+/// How often the worker starts due scheduled announcements and closes finished ones.
+const ANNOUNCEMENT_TICK: Duration = Duration::from_secs(1);
 
 impl Worker {
     /// Runs until `shutdown` turns true; a batch already claimed is finished first, so a
     /// graceful stop leaves no row in `sending`.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(transport = %self.transport.describe(), "mail worker started");
+        let env = Arc::new(Env {
+            db: self.db.clone(),
+            transport: self.transport.clone(),
+            from: self.from.clone(),
+            metrics: self.metrics.clone(),
+            site: self.site.clone(),
+            key: self.key.clone(),
+            announcements: Default::default(),
+        });
+        let mut last_tick: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if last_tick.is_none_or(|t| t.elapsed() >= ANNOUNCEMENT_TICK) {
+                last_tick = Some(std::time::Instant::now());
+                if let Err(e) = announcements::tick(&self.db, &self.site, sbor_domain::clock::now()).await {
+                    tracing::error!(error = %e, "announcement tick failed");
+                }
             }
             match outbox::claim_due(&self.db, CONCURRENCY as i64).await {
                 Ok(batch) if !batch.is_empty() => {
                     let mut tasks = JoinSet::new();
                     for mail in batch {
-                        let (db, transport, from, metrics) = (
-                            self.db.clone(),
-                            self.transport.clone(),
-                            self.from.clone(),
-                            self.metrics.clone(),
-                        );
-                        tasks.spawn(async move {
-                            deliver(&db, &transport, &from, &metrics, mail).await;
-                        });
+                        let env = env.clone();
+                        tasks.spawn(async move { deliver(&env, mail).await });
                     }
                     while tasks.join_next().await.is_some() {}
                 }
@@ -121,8 +152,9 @@ impl Worker {
     }
 }
 
-async fn deliver(db: &Db, transport: &Transport, from: &Mailbox, metrics: &Metrics, mail: OutboxMail) {
-    let result = match tokio::time::timeout(SEND_TIMEOUT, send(transport, from, &mail)).await {
+async fn deliver(env: &Env, mail: OutboxMail) {
+    let (db, metrics) = (&env.db, &env.metrics);
+    let result = match tokio::time::timeout(SEND_TIMEOUT, send(env, &mail)).await {
         Ok(r) => r,
         Err(_) => Err(SendError::Temporary(format!(
             "no answer within {} s",
@@ -142,6 +174,12 @@ async fn deliver(db: &Db, transport: &Transport, from: &Mailbox, metrics: &Metri
         Err(SendError::Permanent(e)) => {
             metrics.observe_mail("failed");
             tracing::warn!(mail_id = mail.id, error = %e, "permanent mail failure");
+            // A bounced address gets no more announcements (account mail still goes out).
+            if mail.announcement_id.is_some()
+                && let Err(err) = announcements::suppress(db, &mail.recipient, e).await
+            {
+                tracing::error!(mail_id = mail.id, error = %err, "recording the suppression failed");
+            }
             outbox::mark_failed(db, &mail, e).await
         }
     };
@@ -181,9 +219,74 @@ fn body(mail: &OutboxMail) -> Result<MultiPart, String> {
         .singlepart(Attachment::new("invite.ics".into()).body(ics.clone(), calendar)))
 }
 
-async fn send(transport: &Transport, from: &Mailbox, mail: &OutboxMail) -> Result<(), SendError> {
-    let message = build_message(from, mail).map_err(SendError::Permanent)?;
-    match transport {
+/// An announcement's row as a message: the announcement's body with this recipient's own
+/// unsubscribe link, and the RFC 8058 one-click headers.
+async fn announcement_message(env: &Env, mail: &OutboxMail, id: i64) -> Result<Message, SendError> {
+    let cached = env.announcements.lock().expect("cache lock").get(&id).cloned();
+    let rendered = match cached {
+        Some(m) => m,
+        None => {
+            let m = Arc::new(
+                announcements::mail(&env.db, id)
+                    .await
+                    .map_err(|e| SendError::Temporary(format!("cannot load the announcement: {e}")))?,
+            );
+            env.announcements
+                .lock()
+                .expect("cache lock")
+                .insert(id, m.clone());
+            m
+        }
+    };
+    let url = announcements::unsubscribe_url(
+        &env.site,
+        &env.key,
+        mail.user_id.unwrap_or(0),
+        rendered.community_id,
+    );
+    let one_click = url.replacen("/unsubscribe?", "/unsubscribe/one-click?", 1);
+    let to: Mailbox = mail
+        .recipient
+        .parse()
+        .map_err(|e| SendError::Permanent(format!("bad recipient address: {e}")))?;
+    let from = Mailbox::new(Some(rendered.from_name.clone()), env.from.email.clone());
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(rendered.subject.clone())
+        .message_id(Some(mail.message_id.clone()))
+        .date_now()
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe"),
+            format!("<{one_click}>"),
+        ))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+            "List-Unsubscribe=One-Click".into(),
+        ));
+    if !rendered.reply_to.is_empty()
+        && let Ok(reply_to) = rendered.reply_to.parse::<Mailbox>()
+    {
+        builder = builder.reply_to(reply_to);
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(
+            rendered
+                .text
+                .replace(announcements::UNSUBSCRIBE_PLACEHOLDER, &url),
+            rendered
+                .html
+                .replace(announcements::UNSUBSCRIBE_PLACEHOLDER, &url),
+        ))
+        .map_err(|e| SendError::Permanent(format!("cannot build message: {e}")))
+}
+
+async fn send(env: &Env, mail: &OutboxMail) -> Result<(), SendError> {
+    let message = match mail.announcement_id {
+        Some(id) => announcement_message(env, mail, id).await?,
+        None => build_message(&env.from, mail).map_err(SendError::Permanent)?,
+    };
+    match &env.transport {
         Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
             if e.is_permanent() {
                 SendError::Permanent(e.to_string())

@@ -271,6 +271,7 @@ pub struct MembershipSetting {
     pub name: String,
     pub slug: String,
     pub reminders: bool,
+    pub announcements: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -287,11 +288,12 @@ pub async fn notification_settings() -> Result<NotificationsView, AppError> {
     let memberships = sbor_domain::communities::memberships_of(&ctx.db, user.id)
         .await?
         .into_iter()
-        .map(|(c, reminders)| MembershipSetting {
+        .map(|(c, reminders, announcements)| MembershipSetting {
             community_id: c.id,
             name: c.name,
             slug: c.slug,
             reminders,
+            announcements,
         })
         .collect();
     Ok(NotificationsView {

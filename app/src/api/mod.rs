@@ -6,10 +6,12 @@
 //! when JavaScript is on (see the redirect hook in the frontend crate).
 
 pub mod accounts;
+pub mod announcements;
 pub mod communities;
 pub mod events;
 
 pub use accounts::*;
+pub use announcements::*;
 pub use communities::*;
 pub use events::*;
 

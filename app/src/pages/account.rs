@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{ChangePassword, ResetFeed, SetReminders, UpdateProfile, my_profile, notification_settings};
+use crate::api::{
+    ChangePassword, ResetFeed, SetAnnouncements, SetReminders, UpdateProfile, my_profile,
+    notification_settings,
+};
 use crate::boot::{t, use_boot};
 use crate::components::{Field, FormError, LoginRequired, Submit, errors_of};
 
@@ -75,6 +78,8 @@ fn NotificationsSection() -> impl IntoView {
     let tx = t();
     let settings = Resource::new(|| (), |_| notification_settings());
     let toggle = ServerAction::<SetReminders>::new();
+    let announcements = ServerAction::<SetAnnouncements>::new();
+    let at = crate::announce_texts::ann_texts(crate::boot::use_lang());
     let feed = ServerAction::<ResetFeed>::new();
     let new_token = use_query_map().with_untracked(|q| q.get("feed"));
     let base = use_boot_base();
@@ -98,6 +103,12 @@ fn NotificationsSection() -> impl IntoView {
                                             <input type="hidden" name="community_id" value=m.community_id/>
                                             <input type="hidden" name="on" value=if m.reminders { "off" } else { "on" }/>
                                             <button type="submit" class="link">{if m.reminders { tx.turn_off } else { tx.turn_on }}</button>
+                                        </ActionForm>
+                                        <span class="muted">{if m.announcements { at.announcements_on } else { at.announcements_off }}</span>
+                                        <ActionForm action=announcements attr:class="inline">
+                                            <input type="hidden" name="community_id" value=m.community_id/>
+                                            <input type="hidden" name="on" value=if m.announcements { "off" } else { "on" }/>
+                                            <button type="submit" class="link">{if m.announcements { tx.turn_off } else { tx.turn_on }}</button>
                                         </ActionForm>
                                     </li>
                                 }).collect_view()}

@@ -96,6 +96,7 @@ fn community_view(c: CommunityView) -> impl IntoView {
                     {c.can_manage.then(|| view! {
                         <a class="button small" href=format!("/c/{}/events/new", c.slug)>{tx.new_event}</a>
                         <a class="button small secondary" href=format!("/c/{}/members", c.slug)>{tx.members}</a>
+                        <a class="button small secondary" href=format!("/c/{}/announcements", c.slug)>{crate::announce_texts::ann_texts(crate::boot::use_lang()).title}</a>
                         <a class="button small secondary" href=format!("/c/{}/edit", c.slug)>{tx.edit_community}</a>
                     })}
                 </div>

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod announcements;
 pub mod auth;
 pub mod community;
 pub mod errors;
