@@ -75,6 +75,7 @@ impl Application {
                 transport: Transport::from_config(
                     config.smtp_url.as_ref().map(|s| s.expose()),
                     &config.data_dir,
+                    config.smtp_concurrency,
                 )?,
                 from: config.mail_from.parse()?,
                 wake: wake.clone(),
@@ -83,6 +84,8 @@ impl Application {
                     base_url: base_url.clone(),
                 },
                 key: sbor_domain::checkin::SigningKey::new(config.secret_key.expose()),
+                concurrency: config.smtp_concurrency,
+                rate: config.mail_rate,
             })
         } else {
             None
@@ -115,6 +118,10 @@ impl Application {
                         .route("/e/{id}/calendar.ics", get(exports::event_ics))
                         .route("/e/{id}/attendees.csv", get(exports::attendees_csv))
                         .route("/c/{slug}/members.csv", get(exports::members_csv))
+                        .route(
+                            "/c/{slug}/announcements/{id}/log.csv",
+                            get(exports::announcement_log_csv),
+                        )
                         .route("/c/{slug}/calendar.ics", get(exports::community_ics))
                         .route("/c/{slug}/feed.atom", get(exports::community_atom))
                         .route("/feeds/{token}/calendar.ics", get(exports::private_ics))

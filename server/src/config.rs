@@ -53,6 +53,11 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Run the mail worker in this instance.
     pub run_workers: bool,
+    /// SMTP connections (and mails in flight) per instance.
+    pub smtp_concurrency: usize,
+    /// Announcement mails per second per instance; None = as fast as the SMTP server takes them.
+    /// Account and event mail is never held back.
+    pub mail_rate: Option<f64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +114,28 @@ impl Config {
                 .filter(|n| *n >= 1)
                 .ok_or_else(|| err("DB_MAX_CONNECTIONS", "must be a whole number ≥ 1"))?,
             None => 16,
+        };
+        let smtp_concurrency = match get("SMTP_CONCURRENCY") {
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| err("SMTP_CONCURRENCY", "must be a whole number from 1 to 64"))?,
+            None => 8,
+        };
+        let mail_rate = match get("MAIL_RATE") {
+            None => None,
+            Some(v) => match v.parse::<f64>() {
+                Ok(0.0) => None,
+                // At least 0.1/s, so a claimed row never waits out its lease.
+                Ok(r) if (0.1..=100_000.0).contains(&r) => Some(r),
+                _ => {
+                    return Err(err(
+                        "MAIL_RATE",
+                        "must be 0 (no limit) or messages per second from 0.1",
+                    ));
+                }
+            },
         };
         let bind: SocketAddr = get("BIND")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
@@ -176,6 +203,8 @@ impl Config {
             log_format,
             trust_proxy: flag("TRUST_PROXY", false)?,
             run_workers: flag("RUN_WORKERS", true)?,
+            smtp_concurrency,
+            mail_rate,
         })
     }
 }
@@ -254,6 +283,9 @@ mod tests {
             ("SECRET_KEY", "short"),
             ("LOG_FORMAT", "xml"),
             ("MAIL_FROM", "not an address"),
+            ("MAIL_RATE", "fast"),
+            ("MAIL_RATE", "-1"),
+            ("SMTP_CONCURRENCY", "0"),
         ] {
             let e = Config::from_vars(&vars(&[(k, v)])).unwrap_err();
             assert_eq!(e.var, k);

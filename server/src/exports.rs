@@ -120,6 +120,47 @@ pub async fn members_csv(
     }
 }
 
+/// `/c/{slug}/announcements/{id}/log.csv`: an announcement's delivery log, for organizers.
+pub async fn announcement_log_csv(
+    State(ctx): State<ServerCtx>,
+    Extension(info): Extension<RequestInfo>,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Response {
+    let Some(user) = info.user else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let result = async {
+        let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
+        let a = sbor_domain::announcements::get_for(&ctx.db, &user, id).await?;
+        if a.community_id != c.id {
+            return Err(DomainError::NotFound);
+        }
+        sbor_domain::announcements::deliveries(&ctx.db, &user, id, None).await
+    }
+    .await;
+    match result {
+        Ok(log) => {
+            let mut rows = vec![
+                ["email", "status", "attempts", "last_reply", "sent_at"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+            ];
+            rows.extend(log.into_iter().map(|d| {
+                vec![
+                    d.email,
+                    d.status,
+                    d.attempts.to_string(),
+                    d.last_error.unwrap_or_default(),
+                    d.sent_at.map(sbor_domain::clock::rfc3339).unwrap_or_default(),
+                ]
+            }));
+            csv_response(&format!("{slug}-announcement-{id}.csv"), rows)
+        }
+        Err(e) => error(e),
+    }
+}
+
 /// `/e/{id}/attendees.csv`, for organizers.
 pub async fn attendees_csv(
     State(ctx): State<ServerCtx>,

@@ -18,10 +18,6 @@ use tokio::task::JoinSet;
 
 use crate::metrics::Metrics;
 
-/// How many mails one worker claims and has in flight at once (SMTP connections are pooled and
-/// reused). A worker claims no more than it sends at once, so no claimed row waits in this
-/// worker while its lease runs out.
-const CONCURRENCY: usize = 8;
 /// One delivery may take at most this long, well under the outbox lease, so a row is never
 /// sent by a worker that no longer owns it.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,12 +32,18 @@ pub enum Transport {
 }
 
 impl Transport {
-    pub fn from_config(smtp_url: Option<&str>, data_dir: &std::path::Path) -> anyhow::Result<Transport> {
+    /// `connections`: the most SMTP connections the pool keeps open (and reuses).
+    pub fn from_config(
+        smtp_url: Option<&str>,
+        data_dir: &std::path::Path,
+        connections: usize,
+    ) -> anyhow::Result<Transport> {
         match smtp_url {
             Some(url) => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
                     .timeout(Some(Duration::from_secs(30)))
+                    .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(connections as u32))
                     .build();
                 Ok(Transport::Smtp(transport))
             }
@@ -80,6 +82,12 @@ pub struct Worker {
     /// For announcements: links in mails, and the key that signs unsubscribe links.
     pub site: Site,
     pub key: SigningKey,
+    /// How many mails it claims and has in flight at once (SMTP connections are pooled and
+    /// reused). A worker claims no more than it sends at once, so no claimed row waits in this
+    /// worker while its lease runs out (`SMTP_CONCURRENCY`).
+    pub concurrency: usize,
+    /// Announcement mails per second (`MAIL_RATE`); None = no limit.
+    pub rate: Option<f64>,
 }
 
 /// What a delivery needs besides the row, shared by the worker's concurrent sends.
@@ -93,6 +101,23 @@ struct Env {
     /// Announcements as mailed, by id: rendered once per send, not once per recipient (an
     /// announcement no longer changes once it is sending).
     announcements: std::sync::Mutex<std::collections::HashMap<i64, Arc<announcements::Mail>>>,
+    rate: Option<f64>,
+    /// When the next announcement mail may leave, under `rate`.
+    next_slot: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Env {
+    /// Waits for this announcement mail's turn under the configured rate.
+    async fn pace(&self) {
+        let Some(rate) = self.rate else { return };
+        let slot = {
+            let mut next = self.next_slot.lock().await;
+            let slot = (*next).max(tokio::time::Instant::now());
+            *next = slot + Duration::from_secs_f64(1.0 / rate);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
 }
 
 /// How often the worker starts due scheduled announcements and closes finished ones.
@@ -111,6 +136,8 @@ impl Worker {
             site: self.site.clone(),
             key: self.key.clone(),
             announcements: Default::default(),
+            rate: self.rate,
+            next_slot: tokio::sync::Mutex::new(tokio::time::Instant::now()),
         });
         let mut last_tick: Option<std::time::Instant> = None;
         loop {
@@ -123,7 +150,7 @@ impl Worker {
                     tracing::error!(error = %e, "announcement tick failed");
                 }
             }
-            match outbox::claim_due(&self.db, CONCURRENCY as i64).await {
+            match outbox::claim_due(&self.db, self.concurrency as i64).await {
                 Ok(batch) if !batch.is_empty() => {
                     let mut tasks = JoinSet::new();
                     for mail in batch {
@@ -154,6 +181,9 @@ impl Worker {
 
 async fn deliver(env: &Env, mail: OutboxMail) {
     let (db, metrics) = (&env.db, &env.metrics);
+    if mail.announcement_id.is_some() {
+        env.pace().await; // before the send's own timeout starts
+    }
     let result = match tokio::time::timeout(SEND_TIMEOUT, send(env, &mail)).await {
         Ok(r) => r,
         Err(_) => Err(SendError::Temporary(format!(

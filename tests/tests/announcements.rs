@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use sbor_tests::smtp::RcptRule;
+use sbor_tests::smtp::{RcptRule, TestSmtp};
 use sbor_tests::{Backend, TestApp, location, on_both_backends, submit_with};
 
 on_both_backends!(
@@ -12,6 +12,7 @@ on_both_backends!(
     one_click_unsubscribe_works_and_forged_tokens_change_nothing,
     scheduled_announcements_go_out_at_their_time,
     bad_announcements_are_refused_and_change_nothing,
+    the_send_rate_is_kept,
 );
 
 /// A community `news` with an admin organizer and `n` members with confirmed addresses
@@ -222,6 +223,14 @@ async fn every_member_gets_an_announcement_exactly_once(backend: Backend) {
         page.contains("m7@example.org"),
         "the delivery log lists recipients"
     );
+    let (status, csv) =
+        sbor_tests::get_with(&client, &app.url(&format!("/c/news/announcements/{id}/log.csv"))).await;
+    assert_eq!(status, 200);
+    assert!(
+        csv.starts_with("email,status,attempts,last_reply,sent_at"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().filter(|l| l.contains(",sent,")).count(), 299);
 }
 
 async fn bounces_are_suppressed_and_temporary_failures_retried(backend: Backend) {
@@ -505,4 +514,24 @@ async fn bad_announcements_are_refused_and_change_nothing(backend: Backend) {
     assert!(location(&res).contains("__err"), "refused: {}", location(&res));
     let (_, page) = sbor_tests::get_with(&member, &app.url("/c/news/announcements")).await;
     assert!(!page.contains("Organizers"), "no list for members");
+}
+
+/// MAIL_RATE=20: 30 recipients take at least (30 - 1) / 20 s, and all arrive.
+async fn the_send_rate_is_kept(backend: Backend) {
+    let app = TestApp::spawn_with(backend, TestSmtp::start().await, &[("MAIL_RATE", "20")]).await;
+    let (client, community) = community_with_members(&app, 29).await;
+    let id = draft(&app, &client, community, "Paced", "members").await;
+    let started = std::time::Instant::now();
+    act(&app, &client, id, "send").await;
+    wait_until(
+        &app,
+        &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND status = 'sent'"),
+        30,
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(1400),
+        "30 mails at 20/s took only {took:?}"
+    );
 }

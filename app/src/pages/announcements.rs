@@ -250,6 +250,7 @@ fn announcement_view(v: AnnouncementView) -> impl IntoView {
         {(!editable).then(|| view! {
             <section class="card">
                 <h2>{at.log}</h2>
+                <p><a class="button small secondary" href=format!("{base}/log.csv")>{crate::boot::t().export_csv}</a></p>
                 <p class="filters">
                     {filters.into_iter().map(|f| {
                         let href = if f.is_empty() { base.clone() } else { format!("{base}?status={f}") };
