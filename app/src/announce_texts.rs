@@ -5,6 +5,7 @@ use crate::i18n::Lang;
 
 pub struct AnnTexts {
     pub title: &'static str,
+    pub news: &'static str,
     pub new: &'static str,
     pub subject: &'static str,
     pub body: &'static str,
@@ -75,6 +76,7 @@ pub fn ann_texts(lang: Lang) -> &'static AnnTexts {
 
 pub static EN: AnnTexts = AnnTexts {
     title: "Announcements",
+    news: "News",
     new: "New announcement",
     subject: "Subject",
     body: "Message",
@@ -138,6 +140,7 @@ pub static EN: AnnTexts = AnnTexts {
 
 pub static RU: AnnTexts = AnnTexts {
     title: "Рассылки",
+    news: "Новости",
     new: "Новая рассылка",
     subject: "Тема",
     body: "Текст",

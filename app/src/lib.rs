@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/c/:slug/announcements") view=announcements::AnnouncementsPage ssr=SsrMode::Async/>
                     <Route path=path!("/c/:slug/announcements/:id") view=announcements::AnnouncementPage ssr=SsrMode::Async/>
                     <Route path=path!("/unsubscribe") view=announcements::UnsubscribePage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug/news") view=announcements::NewsPage ssr=SsrMode::Async/>
                     <Route path=path!("/c/:slug/events/new") view=event::EventNewPage ssr=SsrMode::Async/>
                     <Route path=path!("/e/:id") view=event::EventPage ssr=SsrMode::Async/>
                     <Route path=path!("/e/:id/edit") view=event::EventEditPage ssr=SsrMode::Async/>

@@ -35,47 +35,101 @@ pub async fn community_atom(db: &Db, site: &Site, community: &Community) -> Resu
         .into_iter()
         .filter(|e| e.ends_at > now)
         .collect();
-    let updated = events.iter().map(|e| e.updated_at).max().unwrap_or(now);
     let page = site.link(&format!("/c/{}", community.slug));
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
-    );
-    out.push_str(&format!("  <title>{}</title>\n", xml(&community.name)));
-    out.push_str(&format!("  <id>{}</id>\n", xml(&page)));
-    out.push_str(&format!("  <link href=\"{}\"/>\n", xml(&page)));
-    out.push_str(&format!(
-        "  <link rel=\"self\" href=\"{}\"/>\n",
-        xml(&format!("{page}/feed.atom"))
-    ));
-    out.push_str(&format!("  <updated>{}</updated>\n", clock::rfc3339(updated)));
-    for e in &events {
-        let url = site.link(&format!("/e/{}", e.id));
-        out.push_str("  <entry>\n");
-        out.push_str(&format!("    <title>{}</title>\n", xml(&e.title)));
-        out.push_str(&format!("    <id>{}</id>\n", xml(&url)));
-        out.push_str(&format!("    <link href=\"{}\"/>\n", xml(&url)));
-        out.push_str(&format!(
-            "    <updated>{}</updated>\n",
-            clock::rfc3339(e.updated_at)
-        ));
-        out.push_str(&format!(
-            "    <author><name>{}</name></author>\n",
-            xml(&community.name)
-        ));
-        let when = crate::mail_templates::when_in(community.lang, e);
-        let summary = format!(
-            "{when}{}",
-            if e.venue_name.is_empty() {
+    let entries: Vec<AtomEntry> = events
+        .iter()
+        .map(|e| {
+            let when = crate::mail_templates::when_in(community.lang, e);
+            let venue = if e.venue_name.is_empty() {
                 String::new()
             } else {
                 format!(" · {}", e.venue_name)
+            };
+            AtomEntry {
+                title: e.title.clone(),
+                url: site.link(&format!("/e/{}", e.id)),
+                updated: e.updated_at,
+                summary: Some(format!("{when}{venue}")),
+                content_html: None,
             }
-        );
-        out.push_str(&format!("    <summary>{}</summary>\n", xml(&summary)));
+        })
+        .collect();
+    Ok(atom(
+        &community.name,
+        &page,
+        &format!("{page}/feed.atom"),
+        now,
+        &entries,
+    ))
+}
+
+/// An Atom feed of the community's public, sent announcements (newest first), with their text.
+pub async fn announcements_atom(db: &Db, site: &Site, community: &Community) -> Result<String> {
+    let page = site.link(&format!("/c/{}/news", community.slug));
+    let entries: Vec<AtomEntry> = crate::announcements::list(db, community.id, true)
+        .await?
+        .into_iter()
+        .map(|a| AtomEntry {
+            url: format!("{page}#n{}", a.id),
+            updated: a.finished_at.unwrap_or(a.created_at),
+            content_html: Some(crate::markdown::to_safe_html(&a.body)),
+            summary: None,
+            title: a.subject,
+        })
+        .collect();
+    let title = format!("{} — news", community.name);
+    Ok(atom(
+        &title,
+        &page,
+        &format!("{page}.atom"),
+        clock::now(),
+        &entries,
+    ))
+}
+
+struct AtomEntry {
+    title: String,
+    url: String,
+    updated: crate::clock::Micros,
+    summary: Option<String>,
+    /// Sanitised HTML.
+    content_html: Option<String>,
+}
+
+/// The feed document; `updated` is used when there are no entries.
+fn atom(
+    title: &str,
+    page: &str,
+    self_url: &str,
+    updated: crate::clock::Micros,
+    entries: &[AtomEntry],
+) -> String {
+    let updated = entries.iter().map(|e| e.updated).max().unwrap_or(updated);
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
+    );
+    out.push_str(&format!("  <title>{}</title>\n", xml(title)));
+    out.push_str(&format!("  <id>{}</id>\n", xml(page)));
+    out.push_str(&format!("  <link href=\"{}\"/>\n", xml(page)));
+    out.push_str(&format!("  <link rel=\"self\" href=\"{}\"/>\n", xml(self_url)));
+    out.push_str(&format!("  <updated>{}</updated>\n", clock::rfc3339(updated)));
+    out.push_str(&format!("  <author><name>{}</name></author>\n", xml(title)));
+    for e in entries {
+        out.push_str("  <entry>\n");
+        out.push_str(&format!("    <title>{}</title>\n", xml(&e.title)));
+        out.push_str(&format!("    <id>{}</id>\n", xml(&e.url)));
+        out.push_str(&format!("    <link href=\"{}\"/>\n", xml(&e.url)));
+        out.push_str(&format!("    <updated>{}</updated>\n", clock::rfc3339(e.updated)));
+        if let Some(s) = &e.summary {
+            out.push_str(&format!("    <summary>{}</summary>\n", xml(s)));
+        }
+        if let Some(html) = &e.content_html {
+            out.push_str(&format!("    <content type=\"html\">{}</content>\n", xml(html)));
+        }
         out.push_str("  </entry>\n");
     }
     out.push_str("</feed>\n");
-    Ok(out)
+    out
 }
 
 fn xml(s: &str) -> String {

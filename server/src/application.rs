@@ -124,6 +124,7 @@ impl Application {
                         )
                         .route("/c/{slug}/calendar.ics", get(exports::community_ics))
                         .route("/c/{slug}/feed.atom", get(exports::community_atom))
+                        .route("/c/{slug}/news.atom", get(exports::news_atom))
                         .route("/feeds/{token}/calendar.ics", get(exports::private_ics))
                         .route(
                             crate::middleware::ONE_CLICK_UNSUBSCRIBE,

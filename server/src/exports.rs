@@ -227,6 +227,23 @@ pub async fn community_atom(State(ctx): State<ServerCtx>, Path(slug): Path<Strin
     }
 }
 
+/// `/c/{slug}/news.atom`: the community's public announcements.
+pub async fn news_atom(State(ctx): State<ServerCtx>, Path(slug): Path<String>) -> Response {
+    let result = async {
+        let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
+        sbor_domain::feeds::announcements_atom(&ctx.db, &ctx.site, &c).await
+    }
+    .await;
+    match result {
+        Ok(xml) => (
+            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+            xml,
+        )
+            .into_response(),
+        Err(e) => error(e),
+    }
+}
+
 /// `/feeds/{token}/calendar.ics`: a member's private calendar; 404 once the link is revoked.
 pub async fn private_ics(State(ctx): State<ServerCtx>, Path(token): Path<String>) -> Response {
     match sbor_domain::feeds::private_calendar(&ctx.db, &ctx.site, &token).await {

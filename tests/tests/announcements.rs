@@ -13,6 +13,7 @@ on_both_backends!(
     scheduled_announcements_go_out_at_their_time,
     bad_announcements_are_refused_and_change_nothing,
     the_send_rate_is_kept,
+    public_announcements_are_archived_with_a_feed,
 );
 
 /// A community `news` with an admin organizer and `n` members with confirmed addresses
@@ -227,10 +228,14 @@ async fn every_member_gets_an_announcement_exactly_once(backend: Backend) {
         sbor_tests::get_with(&client, &app.url(&format!("/c/news/announcements/{id}/log.csv"))).await;
     assert_eq!(status, 200);
     assert!(
-        csv.starts_with("email,status,attempts,last_reply,sent_at"),
+        csv.trim_start_matches('\u{feff}')
+            .starts_with("email,status,attempts,last_reply,sent_at"),
         "{csv}"
     );
     assert_eq!(csv.lines().filter(|l| l.contains(",sent,")).count(), 299);
+    // Not public: the archive and its feed do not show it.
+    let (_, news) = app.get("/c/news/news").await;
+    assert!(!news.contains("Thursday meetup"));
 }
 
 async fn bounces_are_suppressed_and_temporary_failures_retried(backend: Backend) {
@@ -533,5 +538,49 @@ async fn the_send_rate_is_kept(backend: Backend) {
     assert!(
         took >= Duration::from_millis(1400),
         "30 mails at 20/s took only {took:?}"
+    );
+}
+
+async fn public_announcements_are_archived_with_a_feed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (client, community) = community_with_members(&app, 2).await;
+    let res = submit_with(
+        &client,
+        &app.base_url,
+        "/c/news/announcements",
+        "create_announcement",
+        &[
+            ("community_id", &community.to_string()),
+            ("subject", "Talks of the year"),
+            ("body", "Slides are *online*."),
+            ("sender_name", ""),
+            ("reply_to", ""),
+            ("audience", "members"),
+            ("public", "on"),
+        ],
+    )
+    .await;
+    let id: i64 = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    let (_, news) = app.get("/c/news/news").await;
+    assert!(!news.contains("Talks of the year"), "not before it is sent");
+    act(&app, &client, id, "send").await;
+    wait_until(
+        &app,
+        &format!("SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'sent'"),
+        1,
+    )
+    .await;
+    let (status, news) = app.get("/c/news/news").await;
+    assert_eq!(status, 200);
+    assert!(
+        news.contains("Talks of the year") && news.contains("<em>online</em>"),
+        "{news}"
+    );
+    let (status, atom) = app.get("/c/news/news.atom").await;
+    assert_eq!(status, 200);
+    assert!(atom.contains("<title>Talks of the year</title>"), "{atom}");
+    assert!(
+        atom.contains("&lt;em&gt;online&lt;/em&gt;"),
+        "the text as escaped HTML: {atom}"
     );
 }

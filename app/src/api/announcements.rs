@@ -331,3 +331,41 @@ pub async fn set_announcements(community_id: i64, on: String) -> Result<(), AppE
     done(&ctx, Some("saved"), "/profile#notifications");
     Ok(())
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewsItem {
+    pub id: i64,
+    pub subject: String,
+    pub date: String,
+    /// Sanitised HTML of the message.
+    pub html: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewsView {
+    pub community_name: String,
+    pub slug: String,
+    pub items: Vec<NewsItem>,
+}
+
+/// The public archive: announcements their organizers chose to publish, once sent.
+#[server(endpoint = "news_page")]
+pub async fn news_page(slug: String) -> Result<NewsView, AppError> {
+    let ctx = ssr::ctx()?;
+    let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
+    let items = sbor_domain::announcements::list(&ctx.db, c.id, true)
+        .await?
+        .into_iter()
+        .map(|a| NewsItem {
+            id: a.id,
+            date: sbor_domain::clock::rfc3339(a.finished_at.unwrap_or(a.created_at))[..10].to_owned(),
+            html: sbor_domain::markdown::to_safe_html(&a.body),
+            subject: a.subject,
+        })
+        .collect();
+    Ok(NewsView {
+        community_name: c.name,
+        slug: c.slug,
+        items,
+    })
+}

@@ -306,3 +306,36 @@ pub fn UnsubscribePage() -> impl IntoView {
         </section>
     }
 }
+
+/// The community's public archive of announcements, newest first, with an Atom feed.
+#[component]
+pub fn NewsPage() -> impl IntoView {
+    let tx = t();
+    let data = Resource::new(|| param("slug"), crate::api::news_page);
+    view! {
+        <Suspense fallback=move || view! { <p>{tx.loading}</p> }>
+            {move || Suspend::new(async move {
+                let at = ann_texts(use_lang());
+                match data.await {
+                    Ok(v) => view! {
+                        <Title text=format!("{} — {}", v.community_name, at.news)/>
+                        <section class="card">
+                            <p><a href=format!("/c/{}", v.slug)>{v.community_name.clone()}</a></p>
+                            <h1>{at.news}</h1>
+                            <p><a href=format!("/c/{}/news.atom", v.slug)>"Atom"</a></p>
+                            {v.items.is_empty().then(|| view! { <p class="muted">{at.none_yet}</p> })}
+                        </section>
+                        {v.items.into_iter().map(|item| view! {
+                            <article class="card news" id=format!("n{}", item.id)>
+                                <p class="muted">{item.date}</p>
+                                <h2>{item.subject}</h2>
+                                <div class="markdown" inner_html=item.html></div>
+                            </article>
+                        }).collect_view()}
+                    }.into_any(),
+                    Err(_) => view! { <crate::pages::errors::NotFoundPage/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

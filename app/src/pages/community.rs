@@ -115,6 +115,7 @@ fn community_view(c: CommunityView) -> impl IntoView {
             <h2>{tx.past_events}</h2>
             <EventList events=c.past.clone()/>
         </section>
+        <p class="muted"><a href=format!("/c/{}/news", c.slug)>{crate::announce_texts::ann_texts(crate::boot::use_lang()).news}</a></p>
     }
 }
 
