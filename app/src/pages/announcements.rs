@@ -220,7 +220,7 @@ fn announcement_view(v: AnnouncementView) -> impl IntoView {
             </p>
             {v.send_at.clone().filter(|_| v.status == "scheduled").map(|s| view! { <p>{at.scheduled_for} ": " {s} " (" {v.time_zone.clone()} ")"</p> })}
             <FormError errors/>
-            <div class="actions">
+            <div class="actions left">
                 {editable.then(|| button("send", at.send_now, "button"))}
                 {button("test", at.send_test, "button secondary")}
                 {(v.status == "sending").then(|| button("pause", at.pause, "button secondary"))}
@@ -232,7 +232,7 @@ fn announcement_view(v: AnnouncementView) -> impl IntoView {
                 <ActionForm action=act attr:class="inline-form">
                     <input type="hidden" name="id" value=id/>
                     <input type="hidden" name="action" value="schedule"/>
-                    <Field label=at.send_at name="send_at" kind="datetime-local" errors hint=at.scheduled_for/>
+                    <Field label=at.send_at name="send_at" kind="datetime-local" errors/>
                     <button type="submit" class="button secondary">{at.schedule} " (" {v.time_zone.clone()} ")"</button>
                 </ActionForm>
             })}
