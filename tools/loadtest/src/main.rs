@@ -4,12 +4,15 @@
 //!   fresh limited events and session tokens for a storm);
 //! * `page` measures how many event pages the server renders per second, next to a path that
 //!   does no work (`/healthz`) so the ratio travels between machines;
+//! * `announce` starts the server against a local SMTP sink and sends one announcement to N
+//!   members: messages per second, time to the first message, peak memory, page latency;
 //! * `storm` sends thousands of RSVPs to one limited event at once and checks through the
 //!   database that no seat was given twice.
 //!
 //! Every measurement ends with a Markdown table (for people and reports) and one JSON line
 //! (for scripts), both on stdout; progress and diagnostics go to stderr.
 
+mod announce;
 mod page;
 mod prepare;
 mod rss;
@@ -35,6 +38,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// One announcement to N members through a local SMTP sink (starts the server itself).
+    Announce {
+        /// The `sbor` binary to start.
+        #[arg(long, default_value = "target/release/sbor")]
+        server: PathBuf,
+        /// A fresh database: `sqlite://…` or `postgres://…`.
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 20_000)]
+        recipients: usize,
+        /// MAIL_RATE for the server; unset = no limit.
+        #[arg(long)]
+        mail_rate: Option<String>,
+        /// SMTP_CONCURRENCY for the server; unset = its default.
+        #[arg(long)]
+        smtp_concurrency: Option<String>,
+    },
     /// Fill the server's database: members, a community, events, RSVPs, session tokens.
     Prepare {
         /// The server's database: `sqlite://…` or `postgres://…`.
@@ -178,6 +198,23 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Announce {
+            server,
+            database_url,
+            recipients,
+            mail_rate,
+            smtp_concurrency,
+        } => {
+            announce::run(announce::Options {
+                server,
+                database_url,
+                recipients,
+                mail_rate,
+                smtp_concurrency,
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Storm {
             base_url,
