@@ -124,9 +124,22 @@ pub fn render(lang: Lang, template: &Template<'_>) -> Rendered {
     if let Some((label, url)) = &parts.button {
         text.push_str(&format!("{label}: {url}\n\n"));
     }
+    // Every mail links to the reader's notification settings, on the site its button points to.
+    let settings = parts
+        .button
+        .as_ref()
+        .and_then(|(_, u)| url::Url::parse(u).ok())
+        .map(|u| format!("{}/profile#notifications", u.origin().ascii_serialization()));
+    let settings_label = match lang {
+        Lang::En => "Notification settings",
+        Lang::Ru => "Настройки уведомлений",
+    };
     text.push_str("-- \n");
     text.push_str(parts.footer);
     text.push('\n');
+    if let Some(s) = &settings {
+        text.push_str(&format!("{settings_label}: {s}\n"));
+    }
 
     let mut html = String::from(
         "<!doctype html><html><body style=\"margin:0;background:#f4f4f7;font-family:-apple-system,Segoe UI,Roboto,sans-serif;color:#1d1d27\">\
@@ -145,8 +158,17 @@ pub fn render(lang: Lang, template: &Template<'_>) -> Rendered {
             l = escape(label)
         ));
     }
+    let settings_link = settings
+        .map(|s| {
+            format!(
+                " <a href=\"{}\" style=\"color:#666\">{}</a>",
+                escape(&s),
+                escape(settings_label)
+            )
+        })
+        .unwrap_or_default();
     html.push_str(&format!(
-        "<hr style=\"border:0;border-top:1px solid #eee\"><p style=\"font-size:12px;color:#666\">{}</p></div></body></html>",
+        "<hr style=\"border:0;border-top:1px solid #eee\"><p style=\"font-size:12px;color:#666\">{}{settings_link}</p></div></body></html>",
         escape(parts.footer)
     ));
     Rendered {
@@ -452,12 +474,8 @@ fn words(lang: Lang, template: &Template<'_>) -> Parts {
         Lang::Ru => format!("Здравствуйте, {name}!"),
     };
     let footer_events = match lang {
-        Lang::En => {
-            "You get this mail because of your RSVP on Sbor. Notification settings: your profile page."
-        }
-        Lang::Ru => {
-            "Вы получили это письмо из-за вашей регистрации на Sbor. Настройки уведомлений — на странице профиля."
-        }
+        Lang::En => "You get this mail because of your RSVP on Sbor.",
+        Lang::Ru => "Вы получили это письмо из-за вашей регистрации на Sbor.",
     };
     let name_of = |t: &Template<'_>| match t {
         Template::OrganizerAdded { name, .. }
@@ -612,6 +630,24 @@ fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_footer_links_to_the_notification_settings() {
+        for lang in Lang::ALL {
+            let m = render(
+                lang,
+                &Template::RsvpGoing {
+                    name: "A",
+                    event: "Meetup",
+                    when: "Thursday",
+                    url: "https://sbor.example.org/e/5",
+                },
+            );
+            let link = "https://sbor.example.org/profile#notifications";
+            assert!(m.text.contains(link), "{}", m.text);
+            assert!(m.html.contains(&format!("href=\"{link}\"")), "{}", m.html);
+        }
+    }
 
     #[test]
     fn both_languages_carry_the_link_and_escape_names() {

@@ -247,7 +247,9 @@ pub async fn run(o: Options) -> anyhow::Result<bool> {
     let status = res.status();
     let body = res.text().await.unwrap_or_default();
     anyhow::ensure!(
-        (status.is_success() || status.is_redirection()) && !body.contains("Refused") && !body.contains("Field"),
+        (status.is_success() || status.is_redirection())
+            && !body.contains("Refused")
+            && !body.contains("Field"),
         "send refused: {status} {body}"
     );
     let total = o.recipients as u64;
