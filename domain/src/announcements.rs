@@ -69,14 +69,17 @@ impl AttendeeStatus {
         AttendeeStatus::ALL.into_iter().find(|a| a.code() == s)
     }
 
-    /// The condition on `rsvps r` (joined with `events e`) that selects these attendees.
-    fn condition(self) -> &'static str {
+    /// The condition on `rsvps r` (joined with `events e`) that selects these attendees; `now`
+    /// decides who was a no-show.
+    fn condition(self, now: Micros) -> String {
         match self {
-            AttendeeStatus::Going => "r.status = 'going'",
-            AttendeeStatus::Waitlisted => "r.status = 'waitlisted'",
-            AttendeeStatus::Pending => "r.status = 'pending'",
-            AttendeeStatus::CheckedIn => "r.checked_in_at IS NOT NULL",
-            AttendeeStatus::NoShow => "r.status = 'going' AND r.checked_in_at IS NULL AND e.ends_at < {now}",
+            AttendeeStatus::Going => "r.status = 'going'".into(),
+            AttendeeStatus::Waitlisted => "r.status = 'waitlisted'".into(),
+            AttendeeStatus::Pending => "r.status = 'pending'".into(),
+            AttendeeStatus::CheckedIn => "r.checked_in_at IS NOT NULL".into(),
+            AttendeeStatus::NoShow => {
+                format!("r.status = 'going' AND r.checked_in_at IS NULL AND e.ends_at < {now}")
+            }
         }
     }
 }
@@ -129,7 +132,7 @@ impl Audience {
                  LEFT JOIN memberships m ON m.community_id = e.community_id AND m.user_id = u.id \
                  WHERE r.event_id = {event_id} AND e.community_id = $1 AND u.email_confirmed_at IS NOT NULL \
                  AND {}",
-                status.condition().replace("{now}", &now.to_string())
+                status.condition(now)
             ),
         }
     }

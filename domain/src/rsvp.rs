@@ -750,23 +750,10 @@ pub struct Counts {
 }
 
 /// The tallies the database keeps on the event row (see migration 0005), so reading them
-/// costs the same at 20 RSVPs or 20,000.
+/// costs the same at 20 RSVPs or 20,000. They come with every [`events::get`] as
+/// `Event::counts`; this is for callers that need nothing else.
 pub async fn counts(db: &Db, event_id: i64) -> Result<Counts> {
-    let row = sqlx::query(
-        "SELECT going_count, seats_taken, waitlisted_count, pending_count, checked_in_count \
-         FROM events WHERE id = $1",
-    )
-    .bind(event_id)
-    .fetch_optional(db.read())
-    .await?
-    .ok_or(DomainError::NotFound)?;
-    Ok(Counts {
-        going: row.try_get("going_count")?,
-        seats_taken: row.try_get("seats_taken")?,
-        waitlisted: row.try_get("waitlisted_count")?,
-        pending: row.try_get("pending_count")?,
-        checked_in: row.try_get("checked_in_count")?,
-    })
+    Ok(events::get(db, event_id).await?.counts)
 }
 
 /// Cumulative RSVPs (going, waiting or pending) at the end of each day they changed, for the

@@ -197,51 +197,55 @@ pub async fn attendees_csv(
     }
 }
 
-/// `/c/{slug}/calendar.ics`: the community's events, for calendar apps.
-pub async fn community_ics(State(ctx): State<ServerCtx>, Path(slug): Path<String>) -> Response {
+/// Serves a document made from a community (by slug) with its content type.
+async fn community_document<F, Fut>(
+    ctx: &ServerCtx,
+    slug: &str,
+    content_type: &'static str,
+    make: F,
+) -> Response
+where
+    F: FnOnce(sbor_domain::communities::Community) -> Fut,
+    Fut: std::future::Future<Output = Result<String, DomainError>>,
+{
     let result = async {
-        let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
-        sbor_domain::feeds::community_calendar(&ctx.db, &ctx.site, &c).await
+        let c = sbor_domain::communities::by_slug(&ctx.db, slug).await?;
+        make(c).await
     }
     .await;
     match result {
-        Ok(ics) => ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], ics).into_response(),
+        Ok(body) => ([(header::CONTENT_TYPE, content_type)], body).into_response(),
         Err(e) => error(e),
     }
+}
+
+const ATOM: &str = "application/atom+xml; charset=utf-8";
+
+/// `/c/{slug}/calendar.ics`: the community's events, for calendar apps.
+pub async fn community_ics(State(ctx): State<ServerCtx>, Path(slug): Path<String>) -> Response {
+    let (db, site) = (&ctx.db, &ctx.site);
+    community_document(&ctx, &slug, "text/calendar; charset=utf-8", |c| async move {
+        sbor_domain::feeds::community_calendar(db, site, &c).await
+    })
+    .await
 }
 
 /// `/c/{slug}/feed.atom`: the community's upcoming events as an Atom feed.
 pub async fn community_atom(State(ctx): State<ServerCtx>, Path(slug): Path<String>) -> Response {
-    let result = async {
-        let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
-        sbor_domain::feeds::community_atom(&ctx.db, &ctx.site, &c).await
-    }
-    .await;
-    match result {
-        Ok(xml) => (
-            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-            xml,
-        )
-            .into_response(),
-        Err(e) => error(e),
-    }
+    let (db, site) = (&ctx.db, &ctx.site);
+    community_document(&ctx, &slug, ATOM, |c| async move {
+        sbor_domain::feeds::community_atom(db, site, &c).await
+    })
+    .await
 }
 
 /// `/c/{slug}/news.atom`: the community's public announcements.
 pub async fn news_atom(State(ctx): State<ServerCtx>, Path(slug): Path<String>) -> Response {
-    let result = async {
-        let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
-        sbor_domain::feeds::announcements_atom(&ctx.db, &ctx.site, &c).await
-    }
-    .await;
-    match result {
-        Ok(xml) => (
-            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-            xml,
-        )
-            .into_response(),
-        Err(e) => error(e),
-    }
+    let (db, site) = (&ctx.db, &ctx.site);
+    community_document(&ctx, &slug, ATOM, |c| async move {
+        sbor_domain::feeds::announcements_atom(db, site, &c).await
+    })
+    .await
 }
 
 /// `/feeds/{token}/calendar.ics`: a member's private calendar; 404 once the link is revoked.

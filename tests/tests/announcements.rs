@@ -71,6 +71,18 @@ async fn community_with_members(app: &TestApp, n: usize) -> (reqwest::Client, i6
     (client, community)
 }
 
+/// Posts the composer form of the `news` community's announcements page.
+async fn compose(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+    submit_with(
+        client,
+        &app.base_url,
+        "/c/news/announcements",
+        "create_announcement",
+        fields,
+    )
+    .await
+}
+
 /// Composes a draft through the form and returns its id.
 async fn draft(
     app: &TestApp,
@@ -79,11 +91,9 @@ async fn draft(
     subject: &str,
     audience: &str,
 ) -> i64 {
-    let res = submit_with(
+    let res = compose(
+        app,
         client,
-        &app.base_url,
-        "/c/news/announcements",
-        "create_announcement",
         &[
             ("community_id", &community.to_string()),
             ("subject", subject),
@@ -453,11 +463,9 @@ async fn scheduled_announcements_go_out_at_their_time(backend: Backend) {
 async fn bad_announcements_are_refused_and_change_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (client, community) = community_with_members(&app, 2).await;
-    let res = submit_with(
+    let res = compose(
+        &app,
         &client,
-        &app.base_url,
-        "/c/news/announcements",
-        "create_announcement",
         &[
             ("community_id", &community.to_string()),
             ("subject", "   "),
@@ -476,11 +484,9 @@ async fn bad_announcements_are_refused_and_change_nothing(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM announcements").await, 0);
     // An audience nobody is in: refused at send time, nothing queued.
     // An event of no (or another) community is no audience.
-    let res = submit_with(
+    let res = compose(
+        &app,
         &client,
-        &app.base_url,
-        "/c/news/announcements",
-        "create_announcement",
         &[
             ("community_id", &community.to_string()),
             ("subject", "To nobody"),
@@ -544,11 +550,9 @@ async fn the_send_rate_is_kept(backend: Backend) {
 async fn public_announcements_are_archived_with_a_feed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (client, community) = community_with_members(&app, 2).await;
-    let res = submit_with(
+    let res = compose(
+        &app,
         &client,
-        &app.base_url,
-        "/c/news/announcements",
-        "create_announcement",
         &[
             ("community_id", &community.to_string()),
             ("subject", "Talks of the year"),

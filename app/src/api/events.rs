@@ -413,7 +413,7 @@ pub async fn event_dashboard(event_id: i64) -> Result<Dashboard, AppError> {
     let user = ssr::require_user()?;
     let attendees = sbor_domain::rsvp::attendees(&ctx.db, &user, event_id).await?;
     let e = sbor_domain::events::get(&ctx.db, event_id).await?;
-    let counts = sbor_domain::rsvp::counts(&ctx.db, event_id).await?;
+    let counts = &e.counts;
     let attendance_rate = (sbor_domain::clock::now() > e.ends_at && counts.going > 0)
         .then(|| format!("{} %", counts.checked_in * 100 / counts.going));
     let chart_svg = ssr::rsvp_chart(&sbor_domain::rsvp::timeline(&ctx.db, event_id).await?);
