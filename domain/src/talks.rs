@@ -720,7 +720,8 @@ pub async fn stage_decision(db: &Db, actor: &User, talk_id: i64, decision: Optio
 pub struct Applied {
     pub accepted: usize,
     pub rejected: usize,
-    /// Staged, but the talk was no longer submitted (withdrawn meanwhile): dropped.
+    /// Staged, but the talk was no longer submitted: dropped. Every state change already
+    /// clears a staged decision, so this stays 0 unless rows were changed behind the rules.
     pub skipped: usize,
 }
 
