@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod announcements;
+pub mod cfp;
 pub mod checkin;
 pub mod clock;
 pub mod coalesce;
@@ -22,10 +23,13 @@ pub mod outbox;
 pub mod password;
 pub mod rate_limit;
 pub mod reminders;
+pub mod reviews;
 pub mod rsvp;
 pub mod rsvp_batch;
 pub mod series;
 pub mod sessions;
+pub mod speakers;
+pub mod talks;
 pub mod tokens;
 pub mod waitlist;
 

@@ -109,6 +109,294 @@ pub enum Template<'a> {
         login_url: &'a str,
         reset_url: &'a str,
     },
+    /// To every speaker of a talk that was just submitted. `place` is the event's title, or
+    /// the community's name for a pool proposal.
+    TalkSubmitted {
+        name: &'a str,
+        talk: &'a str,
+        place: &'a str,
+        url: &'a str,
+    },
+    /// To an invited co-speaker; `name` is theirs if they have an account, else the address.
+    TalkInvitation {
+        name: &'a str,
+        inviter: &'a str,
+        talk: &'a str,
+        place: &'a str,
+        url: &'a str,
+    },
+    /// A decision, in the organizers' words (or [`talk_decision_default`]) with the
+    /// placeholders already filled in by [`fill_placeholders`].
+    TalkDecision {
+        name: &'a str,
+        subject: &'a str,
+        body: &'a str,
+        url: &'a str,
+        accepted: bool,
+    },
+    /// Accepted some days ago and not yet confirmed.
+    TalkConfirmReminder {
+        name: &'a str,
+        talk: &'a str,
+        place: &'a str,
+        deadline: &'a str,
+        url: &'a str,
+    },
+    /// The event is over and the talk has no slides link yet.
+    TalkSlidesReminder {
+        name: &'a str,
+        talk: &'a str,
+        place: &'a str,
+        url: &'a str,
+    },
+}
+
+/// The placeholders decision templates may use.
+pub const TALK_PLACEHOLDERS: [&str; 4] = ["talk_title", "speaker_name", "confirm_url", "deadline"];
+
+/// The built-in (subject, body) of a decision mail in `lang`, with placeholders; organizers
+/// start from these when they write their own.
+pub fn talk_decision_default(lang: Lang, accepted: bool) -> (&'static str, &'static str) {
+    match (lang, accepted) {
+        (Lang::En, true) => (
+            "Accepted: {talk_title}",
+            "Good news: your talk \"{talk_title}\" has been accepted.\n\n\
+             Please confirm by {deadline} that you will give it: {confirm_url}\n\n\
+             If you cannot make it after all, please withdraw it on the same page, so that we can offer the slot to someone else.\n\n\
+             Thank you for proposing it!",
+        ),
+        (Lang::Ru, true) => (
+            "Доклад принят: {talk_title}",
+            "Хорошие новости: ваш доклад «{talk_title}» принят.\n\n\
+             Пожалуйста, подтвердите участие до {deadline}: {confirm_url}\n\n\
+             Если всё же не сможете выступить, откажитесь на той же странице, чтобы мы могли предложить слот другому докладчику.\n\n\
+             Спасибо за заявку!",
+        ),
+        (Lang::En, false) => (
+            "About your talk: {talk_title}",
+            "Thank you for proposing \"{talk_title}\". We received many more proposals than we have slots, \
+             and this time we could not include yours.\n\n\
+             We hope you will propose again!",
+        ),
+        (Lang::Ru, false) => (
+            "О вашем докладе: {talk_title}",
+            "Спасибо за заявку «{talk_title}». Заявок было гораздо больше, чем мест в программе, \
+             и в этот раз мы не смогли включить ваш доклад.\n\n\
+             Будем рады вашим новым заявкам!",
+        ),
+    }
+}
+
+/// Replaces each `{name}` of `vars` in one pass: a value is never scanned again, so a talk
+/// titled "{deadline}" stays as written. Unknown placeholders are left as they are.
+pub fn fill_placeholders(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let found = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v, close))
+        });
+        match found {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `{name}`s in `text` (lower-case letters and `_`) that are not [`TALK_PLACEHOLDERS`].
+pub fn unknown_placeholders(text: &str) -> Vec<String> {
+    let mut unknown = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if let Some(close) = rest.find('}') {
+            let name = &rest[..close];
+            if !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && !TALK_PLACEHOLDERS.contains(&name)
+            {
+                unknown.push(name.to_owned());
+            }
+        }
+    }
+    unknown
+}
+
+/// Talk mails: their words, or `None` for other templates.
+fn talk_words(lang: Lang, template: &Template<'_>, greet: &dyn Fn(&str) -> String) -> Option<Parts> {
+    use Template as T;
+    let en = lang == Lang::En;
+    let footer = if en {
+        "You get this mail because of a talk proposal on Sbor."
+    } else {
+        "Вы получили это письмо из-за заявки на доклад на Sbor."
+    };
+    let open_label = if en {
+        "Open the talk"
+    } else {
+        "Открыть доклад"
+    };
+    let (name, subject, paragraphs, button) = match template {
+        T::TalkSubmitted {
+            name,
+            talk,
+            place,
+            url,
+        } => (
+            *name,
+            if en {
+                format!("Talk received: {talk}")
+            } else {
+                format!("Заявка получена: {talk}")
+            },
+            vec![if en {
+                format!(
+                    "Your talk \"{talk}\" for {place} is submitted. The organizers will review it; you can still edit it until the call for papers closes."
+                )
+            } else {
+                format!(
+                    "Ваш доклад «{talk}» для «{place}» отправлен. Организаторы рассмотрят его; править заявку можно до закрытия приёма докладов."
+                )
+            }],
+            (open_label, *url),
+        ),
+        T::TalkInvitation {
+            name,
+            inviter,
+            talk,
+            place,
+            url,
+        } => (
+            *name,
+            if en {
+                format!("{inviter} invites you to co-present \"{talk}\"")
+            } else {
+                format!("{inviter} приглашает вас в соавторы доклада «{talk}»")
+            },
+            vec![
+                if en {
+                    format!(
+                        "{inviter} proposed the talk \"{talk}\" for {place} and would like you to give it together."
+                    )
+                } else {
+                    format!(
+                        "{inviter} предлагает доклад «{talk}» для «{place}» и хочет выступить вместе с вами."
+                    )
+                },
+                if en {
+                    "Open the link while logged in with this email address to accept. It works for 14 days."
+                        .into()
+                } else {
+                    "Чтобы согласиться, откройте ссылку, войдя в учётную запись с этим адресом. Ссылка действует 14 дней.".into()
+                },
+            ],
+            (
+                if en {
+                    "Accept the invitation"
+                } else {
+                    "Принять приглашение"
+                },
+                *url,
+            ),
+        ),
+        T::TalkDecision {
+            name,
+            subject,
+            body,
+            url,
+            accepted,
+        } => (
+            *name,
+            (*subject).to_owned(),
+            body.split("\n\n")
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            (
+                match (en, accepted) {
+                    (true, true) => "Confirm your talk",
+                    (false, true) => "Подтвердить участие",
+                    (true, false) => "Your talks",
+                    (false, false) => "Мои доклады",
+                },
+                *url,
+            ),
+        ),
+        T::TalkConfirmReminder {
+            name,
+            talk,
+            place,
+            deadline,
+            url,
+        } => (
+            *name,
+            if en {
+                format!("Please confirm your talk: {talk}")
+            } else {
+                format!("Подтвердите доклад: {talk}")
+            },
+            vec![if en {
+                format!(
+                    "Your talk \"{talk}\" for {place} was accepted, but you have not confirmed it yet. Please confirm by {deadline}, or withdraw it if you cannot make it."
+                )
+            } else {
+                format!(
+                    "Ваш доклад «{talk}» для «{place}» принят, но вы ещё не подтвердили участие. Подтвердите его до {deadline} или откажитесь, если не сможете выступить."
+                )
+            }],
+            (
+                if en {
+                    "Confirm your talk"
+                } else {
+                    "Подтвердить участие"
+                },
+                *url,
+            ),
+        ),
+        T::TalkSlidesReminder {
+            name,
+            talk,
+            place,
+            url,
+        } => (
+            *name,
+            if en {
+                format!("Add your slides: {talk}")
+            } else {
+                format!("Добавьте слайды: {talk}")
+            },
+            vec![if en {
+                format!(
+                    "Thank you for speaking at {place}! Attendees ask for the slides of \"{talk}\": please add a link to them on the talk's page."
+                )
+            } else {
+                format!(
+                    "Спасибо за выступление на «{place}»! Слушатели просят слайды доклада «{talk}»: добавьте ссылку на них на странице доклада."
+                )
+            }],
+            (open_label, *url),
+        ),
+        _ => return None,
+    };
+    Some(Parts {
+        subject,
+        greeting: greet(name),
+        paragraphs,
+        button: Some((button.0.to_owned(), button.1.to_owned())),
+        footer,
+    })
 }
 
 /// A mail's words: a subject, a greeting, paragraphs, and one button.
@@ -500,9 +788,17 @@ fn words(lang: Lang, template: &Template<'_>) -> Parts {
         | Template::ConfirmEmail { name, .. }
         | Template::ResetPassword { name, .. }
         | Template::MagicLink { name, .. }
-        | Template::AccountExists { name, .. } => name.to_string(),
+        | Template::AccountExists { name, .. }
+        | Template::TalkSubmitted { name, .. }
+        | Template::TalkInvitation { name, .. }
+        | Template::TalkDecision { name, .. }
+        | Template::TalkConfirmReminder { name, .. }
+        | Template::TalkSlidesReminder { name, .. } => name.to_string(),
         Template::OrganizerInvited { .. } => String::new(),
     };
+    if let Some(parts) = talk_words(lang, template, &greet) {
+        return parts;
+    }
     if let Some((subject, paragraphs, label, url)) = event_words(lang, template) {
         return Parts {
             subject,
@@ -685,6 +981,58 @@ mod tests {
             let link = "https://sbor.example.org/profile#notifications";
             assert!(m.text.contains(link), "{}", m.text);
             assert!(m.html.contains(&format!("href=\"{link}\"")), "{}", m.html);
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_once() {
+        let vars = [("talk_title", "Rust {deadline}"), ("deadline", "1 May")];
+        assert_eq!(
+            fill_placeholders("{talk_title} by {deadline}, {other} {", &vars),
+            "Rust {deadline} by 1 May, {other} {"
+        );
+        assert_eq!(
+            unknown_placeholders("{talk_title} {titel} {x y} {}"),
+            vec!["titel"]
+        );
+        for lang in Lang::ALL {
+            for accepted in [true, false] {
+                let (subject, body) = talk_decision_default(lang, accepted);
+                assert!(unknown_placeholders(subject).is_empty() && unknown_placeholders(body).is_empty());
+                assert!(subject.contains("{talk_title}"));
+                assert_eq!(body.contains("{confirm_url}"), accepted);
+            }
+        }
+    }
+
+    #[test]
+    fn talk_mails_render_in_both_languages() {
+        for lang in Lang::ALL {
+            let m = render(
+                lang,
+                &Template::TalkDecision {
+                    name: "Ann",
+                    subject: "S",
+                    body: "First.\n\nSecond <b>.",
+                    url: "https://s.example/talks/1",
+                    accepted: true,
+                },
+            );
+            assert_eq!(m.subject, "S");
+            assert!(m.text.contains("First.\n\nSecond <b>."), "{}", m.text);
+            assert!(m.html.contains("Second &lt;b&gt;."));
+            assert!(m.text.contains("Ann") && m.text.contains("https://s.example/talks/1"));
+            let r = render(
+                lang,
+                &Template::TalkInvitation {
+                    name: "b@example.org",
+                    inviter: "Ann",
+                    talk: "Rust",
+                    place: "Conf",
+                    url: "https://s.example/talks/invitation?token=abc",
+                },
+            );
+            assert!(r.subject.contains("Ann") && r.text.contains("token=abc"));
         }
     }
 
