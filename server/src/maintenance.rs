@@ -1,5 +1,6 @@
-//! Periodic work beside the mail worker: queueing due event reminders and passing on held
-//! seats whose offer ran out (every minute), and
+//! Periodic work beside the mail worker (every minute): queueing due event reminders, passing
+//! on held seats whose offer ran out, making series occurrences, reminding speakers to confirm
+//! accepted talks and to add slides after their event; and
 //! housekeeping that keeps tables from growing without bound (hourly): expired sessions and
 //! tokens, stale rate-limit windows, and delivered mail past its retention.
 //!
@@ -18,33 +19,44 @@ const TICK: Duration = Duration::from_secs(60);
 const PURGE_EVERY: u32 = 60;
 /// Sent and failed mails stay visible to admins this long.
 const OUTBOX_RETENTION: i64 = 30 * DAY;
+/// An accepted talk whose speakers have not confirmed after this long gets one reminder.
+const CONFIRM_REMINDER_AFTER: i64 = 3 * DAY;
 
 pub async fn run(db: Db, site: Site, mail_queued: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
     let mut tick: u32 = 0;
     loop {
-        match sbor_domain::reminders::queue_due(&db, &site, clock::now()).await {
-            Ok(0) => {}
-            Ok(n) => {
-                tracing::info!(mails = n, "event reminders queued");
-                mail_queued.notify_one();
+        let now = clock::now();
+        let queued = [
+            (
+                "event reminders queued",
+                sbor_domain::reminders::queue_due(&db, &site, now).await,
+            ),
+            (
+                "held seats passed on",
+                sbor_domain::rsvp::expire_offers(&db, &site, now).await,
+            ),
+            (
+                "series occurrences made",
+                sbor_domain::series::extend_all(&db, &site).await,
+            ),
+            (
+                "speakers reminded to confirm",
+                sbor_domain::talks::remind_unconfirmed(&db, &site, now, CONFIRM_REMINDER_AFTER).await,
+            ),
+            (
+                "speakers reminded to add slides",
+                sbor_domain::talks::remind_slides(&db, &site, now).await,
+            ),
+        ];
+        for (what, result) in queued {
+            match result {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(count = n, "{what}");
+                    mail_queued.notify_one();
+                }
+                Err(e) => tracing::warn!(error = %e, "{what}: failed"),
             }
-            Err(e) => tracing::warn!(error = %e, "queueing reminders failed"),
-        }
-        match sbor_domain::rsvp::expire_offers(&db, &site, clock::now()).await {
-            Ok(0) => {}
-            Ok(n) => {
-                tracing::info!(offers = n, "held seats passed on");
-                mail_queued.notify_one();
-            }
-            Err(e) => tracing::warn!(error = %e, "expiring offers failed"),
-        }
-        match sbor_domain::series::extend_all(&db, &site).await {
-            Ok(0) => {}
-            Ok(n) => {
-                tracing::info!(events = n, "series occurrences made");
-                mail_queued.notify_one();
-            }
-            Err(e) => tracing::warn!(error = %e, "extending series failed"),
         }
         if tick.is_multiple_of(PURGE_EVERY) {
             match purge(&db).await {
