@@ -2,10 +2,12 @@
 //! upcoming and past events with RSVPs. Idempotent: running it twice adds nothing.
 
 use chrono::{Datelike, Duration, Utc};
+use sbor_domain::Lang;
 use sbor_domain::accounts::{Site, User};
+use sbor_domain::cfp::{self, CfpInput, Level, SessionTypeInput};
 use sbor_domain::communities::{self, CommunityInput};
 use sbor_domain::events::{self, EventInput};
-use sbor_domain::{Db, clock, rsvp};
+use sbor_domain::{Db, clock, reviews, rsvp};
 use sqlx::Row;
 
 const MEMBERS: [(&str, &str, &str); 12] = [
@@ -186,8 +188,97 @@ pub async fn seed(db: &Db, site: &Site) -> anyhow::Result<String> {
             rsvp::respond(db, site, u, event.id, true, 0).await?;
         }
     }
-    report.push_str(&format!("; community devops-moscow with {created} events added"));
+    conference(db, site, &founder, community.id, &users, &day(60), &day(61)).await?;
+    created += 1;
+    report.push_str(&format!(
+        "; community devops-moscow with {created} events added (the conference has an open call for papers)"
+    ));
     Ok(report)
+}
+
+/// The yearly conference: two days, an open call for papers with session types, tracks and
+/// review categories, anonymous review by Priya Nair, and Lucas Martin as an English-speaking
+/// organizer (the browser tests act as them).
+async fn conference(
+    db: &Db,
+    site: &Site,
+    founder: &User,
+    community_id: i64,
+    users: &[User],
+    first_day: &str,
+    second_day: &str,
+) -> anyhow::Result<()> {
+    let event = events::create(
+        db,
+        founder,
+        community_id,
+        EventInput {
+            title: "DevOps Moscow Conf 2027",
+            description: "Two days, three rooms, forty talks: platform engineering, observability, SRE. \
+                          The call for papers is open — propose a talk!",
+            starts_local: &format!("{first_day}T10:00"),
+            ends_local: &format!("{second_day}T19:00"),
+            time_zone: "Europe/Moscow",
+            venue_name: "Digital Business Space",
+            venue_address: "Москва, Покровка 47",
+            map_url: "",
+            online_url: "",
+            cover_url: "",
+            capacity: "600",
+            max_guests: "0",
+            approval_required: false,
+            rsvp_opens_local: "",
+            rsvp_closes_local: "",
+            remind_24h: true,
+            remind_2h: false,
+            offer_hours: "",
+        },
+    )
+    .await?;
+    events::publish(db, founder, event.id).await?;
+    let now = clock::now();
+    cfp::set(
+        db,
+        founder,
+        event.id,
+        CfpInput {
+            opens_at: now - clock::DAY,
+            closes_at: now + 30 * clock::DAY,
+            description: "We look for **war stories** and hands-on experience. Talks in Russian or English.",
+            languages: vec![Lang::Ru, Lang::En],
+            levels: Level::ALL.to_vec(),
+            anonymous_review: true,
+            late_edits: false,
+            confirm_days: 7,
+        },
+    )
+    .await?;
+    for (name, minutes) in [("Talk", 40), ("Lightning talk", 10), ("Workshop", 90)] {
+        let input = SessionTypeInput {
+            name,
+            minutes,
+            deadline: None,
+        };
+        cfp::add_session_type(db, founder, event.id, input).await?;
+    }
+    for (name, colour) in [
+        ("Platform", "#2f6fdf"),
+        ("Observability", "#d9822b"),
+        ("SRE", "#2e9e5b"),
+    ] {
+        cfp::add_track(db, founder, event.id, name, colour).await?;
+    }
+    for (name, weight) in [("Content", 3), ("Relevance", 2), ("Delivery", 1)] {
+        reviews::add_category(db, founder, event.id, name, weight).await?;
+    }
+    let by_email = |email: &str| users.iter().find(|u| u.email == email).cloned();
+    if let Some(priya) = by_email("priya.nair@example.org") {
+        reviews::assign_reviewer(db, founder, event.id, &priya.email, &[]).await?;
+    }
+    if let Some(lucas) = by_email("lucas.martin@example.org") {
+        communities::add_organizer(db, site, founder, community_id, &lucas.email).await?;
+    }
+    Ok(())
 }
 
 async fn members(db: &Db) -> anyhow::Result<Vec<User>> {

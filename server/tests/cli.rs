@@ -111,7 +111,7 @@ async fn admin_create_migrate_seed_and_backup(backend: Backend) {
     assert!(first.contains("12 demo members added"), "{first}");
     let second = stdout(&sbor(&database, &["seed"]));
     assert!(
-        first.contains("community devops-moscow with 4 events added"),
+        first.contains("community devops-moscow with 5 events added"),
         "{first}"
     );
     assert!(
@@ -121,6 +121,16 @@ async fn admin_create_migrate_seed_and_backup(backend: Backend) {
 
     let db = sbor_domain::Db::connect(&database.url, 2).await.unwrap();
     assert_eq!(sbor_domain::accounts::count(&db).await.unwrap(), 13);
+    // The conference has an open call for papers, ready to receive talks.
+    use sqlx::Row;
+    let cfp = sqlx::query(
+        "SELECT COUNT(*) AS n FROM cfps c JOIN session_types s ON s.event_id = c.event_id \
+         WHERE c.anonymous_review = 1",
+    )
+    .fetch_one(db.read())
+    .await
+    .unwrap();
+    assert_eq!(cfp.try_get::<i64, _>("n").unwrap(), 3, "three session types");
     assert!(
         sbor_domain::accounts::list(&db, 100)
             .await
