@@ -258,8 +258,11 @@ async function readMail(file) {
   return mailCache.get(file);
 }
 
-/** Polls MAIL_DIR for the newest mail to `address` and returns its decoded text part. */
-export async function waitForMail(address) {
+/**
+ * Polls MAIL_DIR for the newest mail to `address` (whose subject matches `subject`, when given)
+ * and returns its decoded text part.
+ */
+export async function waitForMail(address, { subject = null } = {}) {
   const deadline = Date.now() + MAIL_TIMEOUT_MS;
   const wanted = address.toLowerCase();
   for (;;) {
@@ -268,13 +271,34 @@ export async function waitForMail(address) {
     for (const file of files.reverse()) {
       const mail = await readMail(file);
       const to = mail.to.toLowerCase();
-      if (to === wanted || to.includes(`<${wanted}>`)) {
+      if ((to === wanted || to.includes(`<${wanted}>`)) && (!subject || subject.test(mail.subject))) {
         const text = findPart(mail.raw, 'text/plain') ?? findPart(mail.raw, 'text/html') ?? '';
         return { file, subject: mail.subject, text: text.replace(/&amp;/g, '&') };
       }
     }
-    if (Date.now() > deadline) throw new Error(`no mail to ${address} in ${MAIL_DIR} after ${MAIL_TIMEOUT_MS / 1000}s`);
+    if (Date.now() > deadline) {
+      throw new Error(`no mail to ${address}${subject ? ` about ${subject}` : ''} in ${MAIL_DIR} after ${MAIL_TIMEOUT_MS / 1000}s`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
+
+/** The first link in `mail`'s text that starts with BASE_URL + `pathPrefix`, as a path. */
+export function linkIn(mail, pathPrefix) {
+  const start = mail.text.indexOf(url(pathPrefix));
+  assert(start >= 0, `no ${pathPrefix} link in the mail "${mail.subject}":\n${mail.text}`);
+  const link = mail.text.slice(start).split(/\s/)[0];
+  return link.slice(BASE_URL.length);
+}
+
+/** Logs `page`'s context in as `email` with a mailed login link, as a passwordless member does. */
+export async function logInByLink(page, email) {
+  await open(page, '/login/email', { hydrate: false });
+  await page.fill('input[name="email"]', email);
+  await submitAndLoad(page, submitButton(page));
+  const mail = await waitForMail(email, { subject: /log ?in|вход/i });
+  await open(page, linkIn(mail, '/login/link?token='), { hydrate: false });
+  await submitAndLoad(page, submitButton(page));
+  assert(pathOf(page) !== '/login/link', `still on the link page: ${page.url()}`);
+}
