@@ -15,6 +15,10 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
   # Not --locked: its lockfile names a webpki-roots version absent from the index.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
+if ! /usr/bin/python3 -c 'import dkim' 2>/dev/null; then
+  log "installing python3-dkim (an independent DKIM verifier for the mail tests)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dkim >/dev/null
+fi
 if [ "${SBOR_SKIP_BROWSER:-0}" != 1 ]; then
   if ! command -v chromium >/dev/null; then
     log "installing chromium"

@@ -31,6 +31,7 @@ cargo test
 log "browser test in headless Chromium"
 data=$(mktemp -d)
 trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
+DATA_DIR="$data" target/debug/sbor seed >/dev/null
 DATA_DIR="$data" BIND=127.0.0.1:0 RUST_LOG=warn target/debug/sbor >"$data/server.out" 2>"$data/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do

@@ -197,3 +197,55 @@ pub fn LoginRequired() -> impl IntoView {
         </section>
     }
 }
+
+/// The instant `at` (RFC 3339) in the browser's own time zone, for visitors whose zone the
+/// server does not know (not logged in, or no zone in their profile). Rendered on the server as
+/// nothing, so the page is identical without JavaScript; after hydration it appears only when
+/// the browser's zone differs from the event's `zone`.
+#[component]
+pub fn BrowserLocalTime(at: String, zone: String) -> impl IntoView {
+    let tx = t();
+    let shown = RwSignal::new(None::<String>);
+    #[cfg(feature = "hydrate")]
+    {
+        let lang = use_lang();
+        Effect::new(move |_| shown.set(browser_time(&at, &zone, lang)));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (at, zone, shown.set(None));
+    move || {
+        shown
+            .get()
+            .map(|local| view! { <p class="muted local-time">{tx.your_time} ": " {local}</p> })
+    }
+}
+
+/// Formats `at` with the browser's `Intl` in its own zone, or `None` when that zone is `zone`.
+#[cfg(feature = "hydrate")]
+fn browser_time(at: &str, zone: &str, lang: Lang) -> Option<String> {
+    use wasm_bindgen::JsValue;
+    let resolved =
+        js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+    let own = js_sys::Reflect::get(&resolved, &JsValue::from_str("timeZone"))
+        .ok()?
+        .as_string()?;
+    if own == zone {
+        return None;
+    }
+    let date = js_sys::Date::new(&JsValue::from_str(at));
+    if date.get_time().is_nan() {
+        return None;
+    }
+    let options = js_sys::Object::new();
+    // `timeZoneName` may not be combined with the two styles (Intl throws); the zone is
+    // appended below instead.
+    for (key, value) in [("dateStyle", "full"), ("timeStyle", "short")] {
+        js_sys::Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value)).ok()?;
+    }
+    let locale = match lang {
+        Lang::En => "en-GB",
+        Lang::Ru => "ru-RU",
+    };
+    let text = date.to_locale_string(locale, &options).as_string()?;
+    Some(format!("{text} ({own})"))
+}

@@ -841,6 +841,18 @@ pub fn flash_message(lang: Lang, code: &str) -> Option<&'static str> {
         "subscribed" => t.flash_subscribed,
         "unsubscribed" => t.flash_unsubscribed,
         "already_checked_in" => t.flash_already_checked_in,
+        "organizer_added" => match lang {
+            Lang::En => "They are an organizer now and got a mail about it.",
+            Lang::Ru => "Теперь это организатор; письмо об этом отправлено.",
+        },
+        "organizer_invited" => match lang {
+            Lang::En => {
+                "No account has this address yet: we sent an invitation. They become an organizer once they sign up and confirm it."
+            }
+            Lang::Ru => {
+                "С этим адресом ещё нет аккаунта: мы отправили приглашение. Организатором человек станет, когда зарегистрируется и подтвердит адрес."
+            }
+        },
         "announcement_saved" => match lang {
             Lang::En => "Draft saved. Check the preview, then send or schedule it.",
             Lang::Ru => "Черновик сохранён. Проверьте письмо и отправьте или запланируйте его.",

@@ -280,6 +280,9 @@ async fn consume_token(tx: &mut AnyConnection, token: &str, purpose: TokenPurpos
     if newly_confirmed && purpose != TokenPurpose::ConfirmEmail {
         replace_password(tx, user_id, None).await?;
     }
+    if newly_confirmed {
+        crate::communities::accept_invitations_in(tx, user_id).await?;
+    }
     Ok(user_id)
 }
 
@@ -512,6 +515,7 @@ pub async fn create_admin(db: &Db, site: &Site, email: &str, name: Option<&str>)
     .fetch_one(&mut *tx)
     .await?;
     let user_id: i64 = row.try_get("id")?;
+    crate::communities::accept_invitations_in(&mut tx, user_id).await?;
     let token = issue_token(&mut tx, user_id, TokenPurpose::MagicLink, DAY).await?;
     tx.commit().await?;
     Ok((

@@ -1,7 +1,7 @@
 //! Communities, their members and organizers.
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use crate::accounts::{Site, User};
 use crate::clock;
@@ -288,20 +288,31 @@ pub async fn leave(db: &Db, community_id: i64, user_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// What [`add_organizer`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrganizerAdded {
+    /// The address had an account: it is an organizer now.
+    Account(User),
+    /// No account yet: an invitation went out and waits for the address to be confirmed.
+    Invited(String),
+}
+
 /// Makes the account with `email` an organizer (joining it if needed) and tells them by mail.
+/// An address without an account gets an invitation instead; it becomes an organizer when an
+/// account proves it owns the address (see [`accept_invitations_in`]).
 pub async fn add_organizer(
     db: &Db,
     site: &Site,
     actor: &User,
     community_id: i64,
     email: &str,
-) -> Result<User> {
+) -> Result<OrganizerAdded> {
     require_organizer(db, community_id, actor).await?;
     let email = Email::parse(email)?;
-    let user = accounts::find_by_email(db, &email)
-        .await?
-        .ok_or(DomainError::invalid("email", "no_such_account"))?;
     let community = get(db, community_id).await?;
+    let Some(user) = accounts::find_by_email(db, &email).await? else {
+        return invite_organizer(db, site, actor, &community, email.as_str()).await;
+    };
     let mut tx = db.write().begin().await?;
     sqlx::query(
         "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'organizer', $3) \
@@ -328,7 +339,83 @@ pub async fn add_organizer(
     )
     .await?;
     tx.commit().await?;
-    Ok(user)
+    Ok(OrganizerAdded::Account(user))
+}
+
+/// Records an invitation for an address without an account and mails it a sign-up link, in
+/// the community's language (the invitee has no language of their own yet). Inviting the same
+/// address again re-sends the mail (at most once an hour, by its idempotency key).
+async fn invite_organizer(
+    db: &Db,
+    site: &Site,
+    actor: &User,
+    community: &Community,
+    email: &str,
+) -> Result<OrganizerAdded> {
+    let now = clock::now();
+    let mut tx = db.write().begin().await?;
+    sqlx::query(
+        "INSERT INTO organizer_invites (community_id, email, invited_by, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (community_id, email) DO UPDATE SET invited_by = $3, created_at = $4",
+    )
+    .bind(community.id)
+    .bind(email)
+    .bind(actor.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let lang = community.lang;
+    let mail = mail_templates::render(
+        lang,
+        &Template::OrganizerInvited {
+            inviter: &actor.display_name,
+            community: &community.name,
+            url: &site.link(&format!(
+                "/signup?email={}",
+                url::form_urlencoded::byte_serialize(email.as_bytes()).collect::<String>()
+            )),
+        },
+    );
+    let hour = now / (3_600 * 1_000_000);
+    let key = format!("organizer_invite:{}:{email}:{hour}", community.id);
+    if !outbox::key_exists(&mut tx, &key).await? {
+        outbox::enqueue_in(&mut tx, site, NewMail::new(key, "organizer_invited", email, mail)).await?;
+    }
+    tx.commit().await?;
+    Ok(OrganizerAdded::Invited(email.to_owned()))
+}
+
+/// Turns the pending organizer invitations of `user_id`'s address into organizer memberships.
+/// Called in the transaction that proves the address belongs to the account.
+pub async fn accept_invitations_in(conn: &mut AnyConnection, user_id: i64) -> Result<u64> {
+    let now = clock::now();
+    let accepted = sqlx::query(
+        "INSERT INTO memberships (community_id, user_id, role, joined_at) \
+         SELECT i.community_id, u.id, 'organizer', $2 FROM organizer_invites i \
+         JOIN users u ON u.email = i.email WHERE u.id = $1 \
+         ON CONFLICT (community_id, user_id) DO UPDATE SET role = 'organizer'",
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    sqlx::query("DELETE FROM organizer_invites WHERE email = (SELECT email FROM users WHERE id = $1)")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(accepted)
+}
+
+/// Addresses invited to organize `community_id` that have not confirmed an account yet.
+pub async fn pending_invitations(db: &Db, community_id: i64) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT email FROM organizer_invites WHERE community_id = $1 ORDER BY created_at")
+        .bind(community_id)
+        .fetch_all(db.read())
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get("email").map_err(Into::into))
+        .collect()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -29,6 +29,12 @@ pub enum Template<'a> {
         community: &'a str,
         url: &'a str,
     },
+    /// An organizer invited an address that has no account yet; `url` leads to sign-up.
+    OrganizerInvited {
+        inviter: &'a str,
+        community: &'a str,
+        url: &'a str,
+    },
     RsvpGoing {
         name: &'a str,
         event: &'a str,
@@ -788,6 +794,7 @@ fn words(lang: Lang, template: &Template<'_>) -> Parts {
         | Template::TalkDecision { name, .. }
         | Template::TalkConfirmReminder { name, .. }
         | Template::TalkSlidesReminder { name, .. } => name.to_string(),
+        Template::OrganizerInvited { .. } => String::new(),
     };
     if let Some(parts) = talk_words(lang, template, &greet) {
         return parts;
@@ -799,6 +806,38 @@ fn words(lang: Lang, template: &Template<'_>) -> Parts {
             paragraphs,
             button: Some((label.into(), url)),
             footer: footer_events,
+        };
+    }
+    if let Template::OrganizerInvited {
+        inviter,
+        community,
+        url,
+    } = template
+    {
+        let (subject, text, label, hello) = match lang {
+            Lang::En => (
+                format!("{inviter} invites you to organize {community} on Sbor"),
+                format!(
+                    "Create your account with this address and you become an organizer of {community} as soon as the address is confirmed."
+                ),
+                "Create an account",
+                "Hello!",
+            ),
+            Lang::Ru => (
+                format!("{inviter} приглашает вас в организаторы сообщества {community} на Sbor"),
+                format!(
+                    "Зарегистрируйтесь с этим адресом — как только адрес будет подтверждён, вы станете организатором сообщества {community}."
+                ),
+                "Зарегистрироваться",
+                "Здравствуйте!",
+            ),
+        };
+        return Parts {
+            subject,
+            greeting: hello.into(),
+            paragraphs: vec![text],
+            button: Some((label.into(), url.to_string())),
+            footer,
         };
     }
     if let Template::OrganizerAdded { name, community, url } = template {

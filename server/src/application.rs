@@ -86,6 +86,7 @@ impl Application {
                 key: sbor_domain::checkin::SigningKey::new(config.secret_key.expose()),
                 concurrency: config.smtp_concurrency,
                 rate: config.mail_rate,
+                dkim: config.dkim.as_ref().map(crate::mailer::dkim_config).transpose()?,
             })
         } else {
             None

@@ -58,6 +58,33 @@ pub struct Config {
     /// Announcement mails per second per instance; None = as fast as the SMTP server takes them.
     /// Account and event mail is never held back.
     pub mail_rate: Option<f64>,
+    /// DKIM signing of every outgoing mail, when `DKIM_KEY_FILE` is set.
+    pub dkim: Option<Dkim>,
+}
+
+/// What DKIM signing needs: the signing domain (`d=`), the selector (`s=`) under which the
+/// public key is published in DNS, and the private key read from `DKIM_KEY_FILE` at start.
+#[derive(Clone, Debug)]
+pub struct Dkim {
+    pub domain: String,
+    pub selector: String,
+    /// An RSA key in PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`), or an Ed25519 key as
+    /// the base64 of its 32 bytes (RFC 8463).
+    pub key: Secret,
+}
+
+impl Dkim {
+    /// The key as lettre signs with it.
+    pub fn signing_key(&self) -> Result<lettre::message::dkim::DkimSigningKey, String> {
+        use lettre::message::dkim::{DkimSigningAlgorithm, DkimSigningKey};
+        let key = self.key.expose().trim();
+        let algorithm = if key.starts_with("-----BEGIN") {
+            DkimSigningAlgorithm::Rsa
+        } else {
+            DkimSigningAlgorithm::Ed25519
+        };
+        DkimSigningKey::new(key, algorithm).map_err(|e| e.to_string())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +204,30 @@ impl Config {
             Some(_) => return Err(err("SECRET_KEY", "must be at least 32 characters")),
             None => Secret::new(load_or_create_key(&data_dir)?),
         };
+        let dkim = match get("DKIM_KEY_FILE") {
+            None => None,
+            Some(path) => {
+                let key = std::fs::read_to_string(&path)
+                    .map_err(|e| err("DKIM_KEY_FILE", format!("cannot read {path}: {e}")))?;
+                let default_domain = mail_from
+                    .parse::<lettre::message::Mailbox>()
+                    .map(|m| m.email.domain().to_owned())
+                    .unwrap_or_default();
+                let dkim = Dkim {
+                    domain: get("DKIM_DOMAIN").unwrap_or(default_domain),
+                    selector: get("DKIM_SELECTOR")
+                        .ok_or_else(|| err("DKIM_SELECTOR", "is required with DKIM_KEY_FILE"))?,
+                    key: Secret::new(key),
+                };
+                dkim.signing_key().map_err(|e| {
+                    err(
+                        "DKIM_KEY_FILE",
+                        format!("not an RSA PKCS#1 PEM key or a base64 Ed25519 key: {e}"),
+                    )
+                })?;
+                Some(dkim)
+            }
+        };
         let log_format = match get("LOG_FORMAT").as_deref() {
             None | Some("human") => LogFormat::Human,
             Some("json") => LogFormat::Json,
@@ -198,6 +249,7 @@ impl Config {
             smtp_url,
             mail_from,
             secret_key,
+            dkim,
             site_root: PathBuf::from(get("SITE_ROOT").unwrap_or_else(|| "target/site".into())),
             data_dir,
             log_format,
@@ -295,6 +347,46 @@ mod tests {
                 "no credentials in the message"
             );
         }
+    }
+
+    #[test]
+    fn dkim_keys_are_checked_at_start_and_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.pem");
+        std::fs::write(
+            &bad,
+            "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let bad = bad.to_str().unwrap();
+        for (vars_, var) in [
+            (
+                vec![("DKIM_KEY_FILE", bad), ("DKIM_SELECTOR", "s1")],
+                "DKIM_KEY_FILE",
+            ),
+            (
+                vec![("DKIM_KEY_FILE", "/nonexistent/key.pem"), ("DKIM_SELECTOR", "s1")],
+                "DKIM_KEY_FILE",
+            ),
+        ] {
+            let e = Config::from_vars(&vars(&vars_)).unwrap_err();
+            assert_eq!(e.var, var, "{e}");
+        }
+        let good = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/dkim-test-rsa.pem");
+        let e = Config::from_vars(&vars(&[("DKIM_KEY_FILE", good)])).unwrap_err();
+        assert_eq!(e.var, "DKIM_SELECTOR", "a selector is required");
+        let c = Config::from_vars(&vars(&[
+            ("DKIM_KEY_FILE", good),
+            ("DKIM_SELECTOR", "s1"),
+            ("MAIL_FROM", "Sbor <noreply@devops.example>"),
+        ]))
+        .unwrap();
+        let dkim = c.dkim.as_ref().unwrap();
+        assert_eq!(
+            dkim.domain, "devops.example",
+            "the domain defaults to MAIL_FROM's"
+        );
+        assert!(!format!("{c:?}").contains("PRIVATE KEY"), "the key is redacted");
     }
 
     #[test]

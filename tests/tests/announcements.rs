@@ -14,6 +14,7 @@ on_both_backends!(
     bad_announcements_are_refused_and_change_nothing,
     the_send_rate_is_kept,
     public_announcements_are_archived_with_a_feed,
+    mail_is_dkim_signed_when_a_key_is_configured,
 );
 
 /// A community `news` with an admin organizer and `n` members with confirmed addresses
@@ -527,9 +528,16 @@ async fn bad_announcements_are_refused_and_change_nothing(backend: Backend) {
     assert!(!page.contains("Organizers"), "no list for members");
 }
 
-/// MAIL_RATE=20: 30 recipients take at least (30 - 1) / 20 s, and all arrive.
+/// MAIL_RATE=20: 30 recipients take at least (30 - 1) / 20 s, and all arrive over SMTP.
 async fn the_send_rate_is_kept(backend: Backend) {
-    let app = TestApp::spawn_with(backend, TestSmtp::start().await, &[("MAIL_RATE", "20")]).await;
+    let smtp = TestSmtp::start().await;
+    let smtp_url = smtp.url();
+    let app = TestApp::spawn_with(
+        backend,
+        smtp,
+        &[("SMTP_URL", smtp_url.as_str()), ("MAIL_RATE", "20")],
+    )
+    .await;
     let (client, community) = community_with_members(&app, 29).await;
     let id = draft(&app, &client, community, "Paced", "members").await;
     let started = std::time::Instant::now();
@@ -541,6 +549,11 @@ async fn the_send_rate_is_kept(backend: Backend) {
     )
     .await;
     let took = started.elapsed();
+    assert_eq!(
+        app.smtp.messages().len(),
+        30,
+        "every one went through the SMTP server"
+    );
     assert!(
         took >= Duration::from_millis(1400),
         "30 mails at 20/s took only {took:?}"
@@ -587,4 +600,83 @@ async fn public_announcements_are_archived_with_a_feed(backend: Backend) {
         atom.contains("&lt;em&gt;online&lt;/em&gt;"),
         "the text as escaped HTML: {atom}"
     );
+}
+
+/// Runs the independent verifier (dkimpy) on a raw message; returns whether it verified and
+/// what it printed (signed headers, domain, selector).
+fn dkim_verify(raw: &[u8]) -> (bool, String) {
+    use std::io::Write;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let public_key = std::fs::read_to_string(dir.join("fixtures/dkim-test-rsa.pub")).unwrap();
+    let mut child = std::process::Command::new("/usr/bin/python3")
+        .arg(dir.join("tools/dkim_verify.py"))
+        .arg(public_key.trim())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 with dkimpy (scripts/setup.sh installs python3-dkim)");
+    child.stdin.take().unwrap().write_all(raw).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), printed)
+}
+
+/// With DKIM_KEY_FILE set, announcements (including their List-Unsubscribe headers) and
+/// account mail carry a signature that an independent verifier accepts; a changed subject
+/// breaks it, so the check can fail.
+async fn mail_is_dkim_signed_when_a_key_is_configured(backend: Backend) {
+    let key = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/dkim-test-rsa.pem");
+    let smtp = TestSmtp::start().await;
+    let smtp_url = smtp.url();
+    let app = TestApp::spawn_with(
+        backend,
+        smtp,
+        &[
+            ("SMTP_URL", smtp_url.as_str()),
+            ("DKIM_KEY_FILE", key.to_str().unwrap()),
+            ("DKIM_SELECTOR", "sbor2026"),
+            ("DKIM_DOMAIN", "example.org"),
+        ],
+    )
+    .await;
+    let (client, community) = community_with_members(&app, 2).await;
+    let id = draft(&app, &client, community, "Signed", "members").await;
+    act(&app, &client, id, "send").await;
+    let announcement = app.mail_about("m0@example.org", "Signed").await;
+    let (ok, printed) = dkim_verify(&announcement.data);
+    assert!(ok, "the announcement verifies: {printed}");
+    let signed = printed.to_ascii_lowercase();
+    assert!(
+        signed.contains("list-unsubscribe:list-unsubscribe-post") && signed.contains("example.org sbor2026"),
+        "the one-click headers are signed, with d= and s= as configured: {printed}"
+    );
+
+    // Account mail (a sign-up confirmation) is signed too.
+    app.submit(
+        "/signup",
+        "signup",
+        &[
+            ("email", "new@example.org"),
+            ("password", "correct horse battery"),
+            ("display_name", "New"),
+        ],
+    )
+    .await;
+    let confirmation = app.mail_to("new@example.org", 1).await;
+    let (ok, printed) = dkim_verify(&confirmation.data);
+    assert!(ok, "the confirmation verifies: {printed}");
+
+    let raw = String::from_utf8_lossy(&announcement.data).replacen("Subject: Signed", "Subject: Forged", 1);
+    assert_ne!(
+        raw.as_bytes(),
+        &announcement.data[..],
+        "the subject was found and changed"
+    );
+    let (ok, _) = dkim_verify(raw.as_bytes());
+    assert!(!ok, "a changed subject fails verification");
 }

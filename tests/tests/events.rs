@@ -605,6 +605,57 @@ async fn community_lifecycle_and_roles(backend: Backend) {
         .await,
         0
     );
+
+    // An address without an account gets an invitation with a sign-up link; signing up alone
+    // does not make it an organizer, confirming the address does.
+    let res = submit_with(
+        &admin,
+        &app.base_url,
+        "/c/devops-msk/edit",
+        "add_organizer",
+        &[
+            ("community_id", &community_id.to_string()),
+            ("email", "newcomer+ops@example.org"),
+        ],
+    )
+    .await;
+    let (_, page) = get_with(&admin, &app.url(&location(&res))).await;
+    assert!(page.contains("we sent an invitation"), "the organizer is told");
+    assert_eq!(app.count("SELECT COUNT(*) FROM organizer_invites").await, 1);
+    let invitation = app.mail_to("newcomer+ops@example.org", 1).await;
+    assert!(
+        // In the community's language (Russian here): the invitee has no language yet.
+        invitation
+            .subject()
+            .contains("приглашает вас в организаторы сообщества DevOps Moscow"),
+        "{}",
+        invitation.subject()
+    );
+    let signup = app.link_path(&invitation, "/signup?email=");
+    let (_, form) = app.get(&signup).await;
+    assert!(
+        form.contains("value=\"newcomer+ops@example.org\""),
+        "the address is filled in"
+    );
+    let res = app
+        .submit(
+            "/signup",
+            "signup",
+            &[
+                ("email", "newcomer+ops@example.org"),
+                ("password", "correct horse battery"),
+                ("display_name", "Newcomer"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/check-email");
+    let organizers = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+                      WHERE u.email = 'newcomer+ops@example.org' AND m.role = 'organizer'";
+    assert_eq!(app.count(organizers).await, 0, "not before the address is proven");
+    let confirmation = app.mail_to("newcomer+ops@example.org", 2).await;
+    app.confirm(&confirmation).await;
+    assert_eq!(app.count(organizers).await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM organizer_invites").await, 0);
 }
 
 async fn event_form_explains_bad_input_and_changes_nothing(backend: Backend) {

@@ -227,9 +227,14 @@ pub async fn leave_community(community_id: i64) -> Result<(), AppError> {
 pub async fn add_organizer(community_id: i64, email: String) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    sbor_domain::communities::add_organizer(&ctx.db, &ctx.site, &user, community_id, &email).await?;
+    let added =
+        sbor_domain::communities::add_organizer(&ctx.db, &ctx.site, &user, community_id, &email).await?;
     ctx.mail_queued.notify_one();
-    done(&ctx, Some("saved"), &super::back_to("/"));
+    let flash = match added {
+        sbor_domain::communities::OrganizerAdded::Account(_) => "organizer_added",
+        sbor_domain::communities::OrganizerAdded::Invited(_) => "organizer_invited",
+    };
+    done(&ctx, Some(flash), &super::back_to("/"));
     Ok(())
 }
 

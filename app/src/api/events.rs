@@ -53,6 +53,8 @@ pub struct EventView {
     /// The same time in the reader's own zone, when that differs.
     pub your_time: Option<String>,
     pub starts_at: String,
+    /// The event's IANA zone: the browser compares it with its own to offer local time.
+    pub time_zone: String,
     pub venue_name: String,
     pub venue_address: String,
     pub map_url: String,
@@ -168,6 +170,7 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
         when: sbor_domain::mail_templates::when_in(lang, &e),
         your_time,
         starts_at: sbor_domain::clock::rfc3339(e.starts_at),
+        time_zone: e.time_zone.clone(),
         venue_name: e.venue_name.clone(),
         venue_address: e.venue_address.clone(),
         map_url: e.map_url.clone(),

@@ -15,6 +15,10 @@ pub fn SignupPage() -> impl IntoView {
     let tx = t();
     let action = ServerAction::<Signup>::new();
     let errors = errors_of(action.value());
+    // An organizer invitation links here with the invited address filled in.
+    let invited = use_query_map()
+        .with_untracked(|q| q.get("email"))
+        .unwrap_or_default();
     view! {
         <Title text=tx.signup_title/>
         <section class="card narrow">
@@ -22,7 +26,7 @@ pub fn SignupPage() -> impl IntoView {
             <ActionForm action=action attr:novalidate=true>
                 <FormError errors/>
                 <Field label=tx.display_name name="display_name" errors autocomplete="name" required=true/>
-                <Field label=tx.email name="email" kind="email" errors autocomplete="email" required=true/>
+                <Field label=tx.email name="email" kind="email" errors autocomplete="email" value=invited required=true/>
                 <Field label=tx.password name="password" kind="password" errors autocomplete="new-password" hint=tx.password_hint required=true/>
                 <Submit label=tx.signup_button pending=action.pending()/>
             </ActionForm>

@@ -9,7 +9,9 @@ use crate::api::{
     SubscribeSeries, UpdateEvent, event_dashboard, event_page, new_event_form,
 };
 use crate::boot::{t, use_boot, use_lang};
-use crate::components::{Field, FormError, FormErrors, LoginRequired, Submit, TextArea, errors_of};
+use crate::components::{
+    BrowserLocalTime, Field, FormError, FormErrors, LoginRequired, Submit, TextArea, errors_of,
+};
 use crate::i18n;
 use crate::pages::errors::NotFoundPage;
 
@@ -71,7 +73,10 @@ fn event_view(e: EventView) -> impl IntoView {
                 {(e.status == "draft").then(|| view! { <p class="badge">{tx.draft}</p> })}
                 {(e.status == "cancelled").then(|| view! { <p class="form-error">{tx.cancelled}</p> })}
                 <p class="when"><time datetime=e.starts_at.clone()>{e.when.clone()}</time></p>
-                {e.your_time.clone().map(|y| view! { <p class="muted">{tx.your_time} ": " {y}</p> })}
+                {match e.your_time.clone() {
+                    Some(y) => view! { <p class="muted">{tx.your_time} ": " {y}</p> }.into_any(),
+                    None => view! { <BrowserLocalTime at=e.starts_at.clone() zone=e.time_zone.clone()/> }.into_any(),
+                }}
                 {(!e.venue_name.is_empty() || !e.venue_address.is_empty()).then(|| view! {
                     <p>{e.venue_name.clone()} {(!e.venue_address.is_empty()).then(|| format!(", {}", e.venue_address))}
                     {(!e.map_url.is_empty()).then(|| view! { " · " <a href=e.map_url.clone() rel="noopener nofollow">{tx.map}</a> })}</p>
