@@ -80,7 +80,17 @@ pub async fn talks_dashboard(
     let user = ssr::require_user()?;
     let filter = parse_filter(&track, &kind, &state, &sort);
     let rows = reviews::dashboard(&ctx.db, &user, event_id, &filter).await?;
-    let all = reviews::dashboard(&ctx.db, &user, event_id, &Default::default()).await?;
+    // The staged count is over the whole event; unfiltered, that is these very rows.
+    let unfiltered = filter.track_id.is_none() && filter.session_type_id.is_none() && filter.state.is_none();
+    let staged = if unfiltered {
+        rows.iter().filter(|r| r.staged_decision.is_some()).count()
+    } else {
+        reviews::dashboard(&ctx.db, &user, event_id, &Default::default())
+            .await?
+            .iter()
+            .filter(|r| r.staged_decision.is_some())
+            .count()
+    } as i64;
     let event = events::get(&ctx.db, event_id).await?;
     let num = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
     Ok(DashboardView {
@@ -112,7 +122,7 @@ pub async fn talks_dashboard(
             .into_iter()
             .map(|t| (t.id, t.name))
             .collect(),
-        staged: all.iter().filter(|r| r.staged_decision.is_some()).count() as i64,
+        staged,
         track: filter.track_id.map(|i| i.to_string()).unwrap_or_default(),
         kind: filter.session_type_id.map(|i| i.to_string()).unwrap_or_default(),
         state: filter.state.map(|s| s.code().to_owned()).unwrap_or_default(),
