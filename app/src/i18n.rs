@@ -803,6 +803,52 @@ pub fn error_message(lang: Lang, code: &str) -> String {
             "Эта ссылка для отписки недействительна. Ничего не изменилось.",
         ),
         "not_found" => ("Not found.", "Не найдено."),
+        // talks: organizer and reviewer side
+        "cfp_closes_before_opens" => (
+            "The call for papers must close after it opens.",
+            "Приём докладов должен закрываться позже, чем открывается.",
+        ),
+        "out_of_range" => ("This number is out of range.", "Число вне допустимого диапазона."),
+        "invalid_colour" => (
+            "Write the colour as #rrggbb, like #3366cc.",
+            "Укажите цвет как #rrggbb, например #3366cc.",
+        ),
+        "too_few_options" => (
+            "A choice question needs at least two choices, one per line.",
+            "Для вопроса с выбором нужно не меньше двух вариантов, по одному в строке.",
+        ),
+        "too_many_options" => ("Too many choices.", "Слишком много вариантов."),
+        "unknown_placeholder" => (
+            "Unknown placeholder: use only the ones listed.",
+            "Неизвестная подстановка: используйте только перечисленные.",
+        ),
+        "unknown" => ("Unknown choice.", "Неизвестный вариант."),
+        "unknown_category" => ("Unknown review category.", "Неизвестный критерий оценки."),
+        "submit_your_review_first" => ("Submit your own review first.", "Сначала отправьте свой отзыв."),
+        "review_closed" => (
+            "This talk has been decided; reviews are closed.",
+            "По докладу принято решение; отзывы закрыты.",
+        ),
+        "no_review_categories" => (
+            "The organizers have not set review categories yet.",
+            "Организаторы ещё не задали критерии оценки.",
+        ),
+        "own_talk" => (
+            "You cannot review your own talk.",
+            "Нельзя рецензировать собственный доклад.",
+        ),
+        "illegal_transition" => (
+            "That is not possible in the talk's current state. Nothing was changed.",
+            "В текущем статусе доклада это невозможно. Ничего не изменилось.",
+        ),
+        "talk_in_pool" => (
+            "This talk is in the pool, not in an event.",
+            "Этот доклад в пуле, а не в событии.",
+        ),
+        "no_cfp" => (
+            "This event has no call for papers.",
+            "У события нет приёма докладов.",
+        ),
         _ => (
             "Something went wrong on our side. Please try again.",
             "Что-то пошло не так на нашей стороне. Попробуйте ещё раз.",
@@ -868,6 +914,27 @@ pub fn flash_message(lang: Lang, code: &str) -> Option<&'static str> {
         "announcement_test_sent" => match lang {
             Lang::En => "A test is on its way to your address.",
             Lang::Ru => "Тестовое письмо отправлено на ваш адрес.",
+        },
+        // talks: organizer and reviewer side
+        "decision_staged" => match lang {
+            Lang::En => "Decision staged. Nothing is mailed until you apply the staged decisions.",
+            Lang::Ru => "Решение отмечено. Письма уйдут, когда вы примените отмеченные решения.",
+        },
+        "decisions_applied" => match lang {
+            Lang::En => "Decisions applied; the speakers are being told.",
+            Lang::Ru => "Решения применены; докладчикам отправляются письма.",
+        },
+        "no_decisions_staged" => match lang {
+            Lang::En => "No decisions were staged; nothing was changed.",
+            Lang::Ru => "Отмеченных решений нет; ничего не изменилось.",
+        },
+        "review_saved" => match lang {
+            Lang::En => "Review saved as a draft.",
+            Lang::Ru => "Отзыв сохранён как черновик.",
+        },
+        "review_submitted" => match lang {
+            Lang::En => "Review submitted. You can now see the other reviews.",
+            Lang::Ru => "Отзыв отправлен. Теперь видны отзывы других.",
         },
         "unsubscribed_announcements" => match lang {
             Lang::En => "Done: you will get no more announcements from this community.",

@@ -8,6 +8,7 @@ pub mod components;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod review_texts;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -18,7 +19,9 @@ use leptos_router::{SsrMode, path};
 
 use crate::boot::{BOOT_ELEMENT_ID, Boot};
 use crate::components::Layout;
-use crate::pages::{account, admin, announcements, auth, community, errors, event, home, ticket};
+use crate::pages::{
+    account, admin, announcements, auth, cfp_admin, community, errors, event, home, reviews, ticket,
+};
 
 /// The HTML document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -81,6 +84,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/e/:id/manage") view=event::EventManagePage ssr=SsrMode::Async/>
                     <Route path=path!("/e/:id/ticket") view=ticket::TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/e/:id/checkin") view=ticket::CheckinPage ssr=SsrMode::Async/>
+                    // talks: organizers and reviewers
+                    <Route path=path!("/e/:id/cfp/edit") view=cfp_admin::CfpAdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/e/:id/talks") view=reviews::TalksDashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/e/:id/review") view=reviews::ReviewQueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("/review/:talk_id") view=reviews::ReviewPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -34,7 +34,15 @@ pub const UNSUBSCRIBE_PLACEHOLDER: &str = "%%UNSUBSCRIBE_URL%%";
 pub enum Audience {
     Members,
     Organizers,
-    Attendees { event_id: i64, status: AttendeeStatus },
+    Attendees {
+        event_id: i64,
+        status: AttendeeStatus,
+    },
+    /// Everyone who speaks on a talk of the event in this state (owner and co-speakers).
+    Speakers {
+        event_id: i64,
+        state: crate::talks::State,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,11 +93,19 @@ impl AttendeeStatus {
 }
 
 impl Audience {
-    /// `members`, `organizers` or `event:<id>:<status>`.
+    /// `members`, `organizers`, `event:<id>:<status>` or `speakers:<event id>:<talk state>`.
     pub fn parse(s: &str) -> Option<Audience> {
         match s {
             "members" => Some(Audience::Members),
             "organizers" => Some(Audience::Organizers),
+            _ if s.starts_with("speakers:") => {
+                let (id, state) = s.strip_prefix("speakers:")?.split_once(':')?;
+                Some(Audience::Speakers {
+                    event_id: id.parse().ok()?,
+                    // Drafts are their speakers' own business.
+                    state: crate::talks::State::parse(state).filter(|s| *s != crate::talks::State::Draft)?,
+                })
+            }
             _ => {
                 let rest = s.strip_prefix("event:")?;
                 let (id, status) = rest.split_once(':')?;
@@ -106,6 +122,7 @@ impl Audience {
             Audience::Members => "members".into(),
             Audience::Organizers => "organizers".into(),
             Audience::Attendees { event_id, status } => format!("event:{event_id}:{}", status.code()),
+            Audience::Speakers { event_id, state } => format!("speakers:{event_id}:{}", state.code()),
         }
     }
 
@@ -133,6 +150,16 @@ impl Audience {
                  WHERE r.event_id = {event_id} AND e.community_id = $1 AND u.email_confirmed_at IS NOT NULL \
                  AND {}",
                 status.condition(now)
+            ),
+            // DISTINCT: someone speaking on two such talks is one recipient. The state is one
+            // of our own codes and the id an i64, never raw user input.
+            Audience::Speakers { event_id, state } => format!(
+                "SELECT DISTINCT u.id, u.email, {flags} FROM talk_speakers ts JOIN talks t ON t.id = ts.talk_id \
+                 JOIN events e ON e.id = t.event_id JOIN users u ON u.id = ts.user_id \
+                 LEFT JOIN memberships m ON m.community_id = e.community_id AND m.user_id = u.id \
+                 WHERE t.event_id = {event_id} AND e.community_id = $1 AND u.email_confirmed_at IS NOT NULL \
+                 AND t.state = '{}'",
+                state.code()
             ),
         }
     }
@@ -230,7 +257,7 @@ fn parse(db_event_community: Option<i64>, community_id: i64, input: &Input<'_>) 
     };
     let audience =
         Audience::parse(input.audience).ok_or(DomainError::invalid("audience", "invalid_audience"))?;
-    if let Audience::Attendees { .. } = audience
+    if let Audience::Attendees { .. } | Audience::Speakers { .. } = audience
         && db_event_community != Some(community_id)
     {
         return Err(DomainError::invalid("audience", "invalid_audience"));
@@ -244,11 +271,27 @@ fn parse(db_event_community: Option<i64>, community_id: i64, input: &Input<'_>) 
     })
 }
 
+/// The community's events that have talks (not only drafts), newest first: what the composer
+/// offers as `speakers:<id>:<state>` audiences.
+pub async fn events_with_talks(db: &Db, community_id: i64) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT e.id, e.title FROM events e WHERE e.community_id = $1 \
+         AND EXISTS (SELECT 1 FROM talks t WHERE t.event_id = e.id AND t.state <> 'draft') \
+         ORDER BY e.starts_at DESC, e.id DESC LIMIT 20",
+    )
+    .bind(community_id)
+    .fetch_all(db.read())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("title")?)))
+        .collect()
+}
+
 /// Saves a draft. Organizers only.
 pub async fn create(db: &Db, actor: &User, community_id: i64, input: Input<'_>) -> Result<i64> {
     communities::require_organizer(db, community_id, actor).await?;
     let event_community = match Audience::parse(input.audience) {
-        Some(Audience::Attendees { event_id, .. }) => {
+        Some(Audience::Attendees { event_id, .. } | Audience::Speakers { event_id, .. }) => {
             sqlx::query("SELECT community_id FROM events WHERE id = $1")
                 .bind(event_id)
                 .fetch_optional(db.read())

@@ -119,6 +119,7 @@ impl Application {
                         .route("/e/{id}/calendar.ics", get(exports::event_ics))
                         .route("/e/{id}/attendees.csv", get(exports::attendees_csv))
                         .route("/c/{slug}/members.csv", get(exports::members_csv))
+                        .route("/e/{id}/talks.csv", get(exports::talks_csv))
                         .route(
                             "/c/{slug}/announcements/{id}/log.csv",
                             get(exports::announcement_log_csv),

@@ -82,6 +82,33 @@ pub fn csv_cell(value: &str) -> String {
     }
 }
 
+/// `/e/{id}/talks.csv`: the review dashboard of an event (every talk but drafts, by score),
+/// for its organizers; 403 for everyone else.
+pub async fn talks_csv(
+    State(ctx): State<ServerCtx>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<i64>,
+) -> Response {
+    let Some(user) = info.user else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let filter = sbor_domain::reviews::DashboardFilter::default();
+    match sbor_domain::reviews::dashboard(&ctx.db, &user, id, &filter).await {
+        Ok(rows) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"event-{id}-talks.csv\""),
+                ),
+            ],
+            sbor_domain::reviews::dashboard_csv(&rows),
+        )
+            .into_response(),
+        Err(e) => error(e),
+    }
+}
+
 /// `/c/{slug}/members.csv`, for organizers.
 pub async fn members_csv(
     State(ctx): State<ServerCtx>,

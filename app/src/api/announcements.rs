@@ -27,6 +27,8 @@ pub struct AnnouncementsView {
     pub list: Vec<AnnouncementSummary>,
     /// Events whose attendees can be the audience: (id, title).
     pub events: Vec<(i64, String)>,
+    /// Events with talks, whose speakers can be the audience: (id, title).
+    pub talk_events: Vec<(i64, String)>,
     /// Members' addresses that bounced for good: (email, the server's reply).
     pub suppressions: Vec<(String, String)>,
 }
@@ -69,6 +71,7 @@ pub async fn announcements_page(slug: String) -> Result<AnnouncementsView, AppEr
         slug: c.slug,
         list: list.into_iter().map(summary).collect(),
         events,
+        talk_events: sbor_domain::announcements::events_with_talks(&ctx.db, c.id).await?,
         suppressions: sbor_domain::announcements::suppressions(&ctx.db, &user, c.id).await?,
     })
 }

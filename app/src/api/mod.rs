@@ -7,13 +7,17 @@
 
 pub mod accounts;
 pub mod announcements;
+pub mod cfp_admin;
 pub mod communities;
 pub mod events;
+pub mod reviews;
 
 pub use accounts::*;
 pub use announcements::*;
+pub use cfp_admin::*;
 pub use communities::*;
 pub use events::*;
+pub use reviews::*;
 
 #[cfg(feature = "ssr")]
 pub(crate) fn done(ctx: &crate::ssr::ServerCtx, flash: Option<&str>, to: &str) {

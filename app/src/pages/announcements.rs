@@ -93,6 +93,17 @@ fn list_view(v: AnnouncementsView) -> impl IntoView {
                                     .collect_view()}
                             </optgroup>
                         }).collect_view()}
+                        {v.talk_events.into_iter().map(|(id, title)| {
+                            let rt = crate::review_texts::review_texts(use_lang());
+                            view! {
+                                <optgroup label=format!("{}: {title}", rt.speakers_of)>
+                                    {["submitted", "accepted", "confirmed", "rejected"]
+                                        .into_iter()
+                                        .map(|code| view! { <option value=format!("speakers:{id}:{code}")>{format!("{title} — {}", rt.state_word(code))}</option> })
+                                        .collect_view()}
+                                </optgroup>
+                            }
+                        }).collect_view()}
                     </select>
                     <p class="field-error" role="alert">
                         {move || errors.get().filter(|e| e.field() == Some("audience")).map(|e| crate::i18n::error_message(use_lang(), e.code()))}

@@ -6,6 +6,8 @@
 //!   does no work (`/healthz`) so the ratio travels between machines;
 //! * `announce` starts the server against a local SMTP sink and sends one announcement to N
 //!   members: messages per second, time to the first message, peak memory, page latency;
+//! * `review` seeds an event with talks and reviews (500 and 2 000 by default) and measures
+//!   the organizers' review dashboard `/e/ID/talks`, logged in as the organizer;
 //! * `storm` sends thousands of RSVPs to one limited event at once and checks through the
 //!   database that no seat was given twice.
 //!
@@ -15,6 +17,7 @@
 mod announce;
 mod page;
 mod prepare;
+mod review;
 mod rss;
 mod stats;
 mod storm;
@@ -104,6 +107,34 @@ enum Command {
         #[arg(long)]
         server_pid: Option<u32>,
     },
+    /// Seed an event with talks and reviews, then load its review dashboard as the organizer.
+    Review {
+        /// The server's database: `sqlite://…` or `postgres://…`.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        base_url: String,
+        #[arg(long, default_value_t = 500)]
+        talks: usize,
+        #[arg(long, default_value_t = 2_000)]
+        reviews: usize,
+        /// Reviewers the reviews are spread over.
+        #[arg(long, default_value_t = 8)]
+        reviewers: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value = "20s", value_parser = stats::parse_duration)]
+        duration: Duration,
+        #[arg(long, default_value = "3s", value_parser = stats::parse_duration)]
+        warmup: Duration,
+        #[arg(long, default_value = "30s", value_parser = stats::parse_duration)]
+        timeout: Duration,
+        #[arg(long)]
+        server_pid: Option<u32>,
+        /// Only seed (print the event id and a session), do not measure.
+        #[arg(long)]
+        seed_only: bool,
+    },
     /// Everyone in the tokens file RSVPs once to a limited event, then the database is checked.
     Storm {
         #[arg(long)]
@@ -191,6 +222,40 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 warmup,
                 timeout,
                 server_pid,
+                session: None,
+            })
+            .await?;
+            Ok(if passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Review {
+            database_url,
+            base_url,
+            talks,
+            reviews,
+            reviewers,
+            concurrency,
+            duration,
+            warmup,
+            timeout,
+            server_pid,
+            seed_only,
+        } => {
+            let passed = review::run(review::Options {
+                database_url,
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                talks,
+                reviews,
+                reviewers,
+                concurrency,
+                duration,
+                warmup,
+                timeout,
+                server_pid,
+                seed_only,
             })
             .await?;
             Ok(if passed {

@@ -29,6 +29,8 @@ pub struct Options {
     pub warmup: Duration,
     pub timeout: Duration,
     pub server_pid: Option<u32>,
+    /// A session cookie secret: requests are sent logged in as its account.
+    pub session: Option<String>,
 }
 
 /// What one worker saw during the measured window.
@@ -158,7 +160,10 @@ async fn measure(o: &Options, path: &str, expect: Option<&str>) -> anyhow::Resul
     );
     let mut clients = Vec::with_capacity(o.concurrency);
     for _ in 0..o.concurrency {
-        clients.push(one_connection_client(o.timeout)?);
+        clients.push(match &o.session {
+            Some(token) => logged_in_client(o.timeout, token)?,
+            None => one_connection_client(o.timeout)?,
+        });
     }
     let begin = Instant::now();
     let measured_from = begin + o.warmup;
@@ -239,6 +244,22 @@ pub fn one_connection_client(timeout: Duration) -> anyhow::Result<reqwest::Clien
         .pool_max_idle_per_host(1)
         .tcp_nodelay(true)
         .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?)
+}
+
+/// Like [`one_connection_client`], with the session cookie on every request.
+pub fn logged_in_client(timeout: Duration, token: &str) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::COOKIE,
+        reqwest::header::HeaderValue::from_str(&format!("sbor_session={token}"))?,
+    );
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .tcp_nodelay(true)
+        .timeout(timeout)
+        .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
         .build()?)
 }

@@ -180,7 +180,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn community_input() -> CommunityInput<'static> {
+pub(crate) fn community_input() -> CommunityInput<'static> {
     CommunityInput {
         slug: "load",
         name: "Load Test",
@@ -194,7 +194,7 @@ fn community_input() -> CommunityInput<'static> {
 
 /// A published event on `day` (19:00–21:00 Moscow time; Moscow has no DST, so the local
 /// times are never ambiguous). `capacity` empty means unlimited.
-async fn create_event(
+pub(crate) async fn create_event(
     db: &Db,
     admin: &User,
     community_id: i64,
@@ -257,7 +257,7 @@ More at [the community page](https://example.org/c/load). Doors open at 18:30.
 
 /// Inserts `members` confirmed accounts without passwords in one transaction, `BATCH` rows
 /// per statement. Existing addresses are left alone, so `prepare` can be run twice.
-async fn insert_users(db: &Db, members: usize) -> anyhow::Result<()> {
+pub(crate) async fn insert_users(db: &Db, members: usize) -> anyhow::Result<()> {
     let now = clock::now();
     let mut tx = db.write().begin().await?;
     for start in (0..members).step_by(BATCH) {
@@ -290,7 +290,7 @@ async fn insert_users(db: &Db, members: usize) -> anyhow::Result<()> {
 }
 
 /// The ids of `load0@…` … `load{members-1}@…`, index = the number in the address.
-async fn load_user_ids(db: &Db, members: usize) -> anyhow::Result<Vec<i64>> {
+pub(crate) async fn load_user_ids(db: &Db, members: usize) -> anyhow::Result<Vec<i64>> {
     let rows = sqlx::query("SELECT id, email FROM users WHERE email LIKE 'load%@example.org'")
         .fetch_all(db.read())
         .await?;
