@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod talk_texts;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
@@ -18,7 +19,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::boot::{BOOT_ELEMENT_ID, Boot};
 use crate::components::Layout;
-use crate::pages::{account, admin, announcements, auth, community, errors, event, home, ticket};
+use crate::pages::{account, admin, announcements, auth, community, errors, event, home, talks, ticket};
 
 /// The HTML document around the app, rendered only on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -81,6 +82,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/e/:id/manage") view=event::EventManagePage ssr=SsrMode::Async/>
                     <Route path=path!("/e/:id/ticket") view=ticket::TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("/e/:id/checkin") view=ticket::CheckinPage ssr=SsrMode::Async/>
+                    // talks: speakers and public
+                    <Route path=path!("/e/:id/cfp") view=talks::CfpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/talks") view=talks::MyTalksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/talks/:id") view=talks::TalkPage ssr=SsrMode::Async/>
+                    <Route path=path!("/invitations/talk") view=talks::TalkInvitationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile/speaker") view=talks::SpeakerProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug/pool") view=talks::PoolPage ssr=SsrMode::Async/>
+                    <Route path=path!("/talk/:id") view=talks::PublicTalkPage ssr=SsrMode::Async/>
+                    <Route path=path!("/speakers/:user_id") view=talks::PublicSpeakerPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

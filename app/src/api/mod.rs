@@ -9,11 +9,14 @@ pub mod accounts;
 pub mod announcements;
 pub mod communities;
 pub mod events;
+// talks: speakers and public
+pub mod talks;
 
 pub use accounts::*;
 pub use announcements::*;
 pub use communities::*;
 pub use events::*;
+pub use talks::*;
 
 #[cfg(feature = "ssr")]
 pub(crate) fn done(ctx: &crate::ssr::ServerCtx, flash: Option<&str>, to: &str) {

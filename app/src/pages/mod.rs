@@ -8,4 +8,6 @@ pub mod community;
 pub mod errors;
 pub mod event;
 pub mod home;
+// talks: speakers and public
+pub mod talks;
 pub mod ticket;
