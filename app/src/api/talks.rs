@@ -6,6 +6,10 @@
 //! strangers); none returns reviews, and only the talk's own speakers and organizers ever get
 //! its notes for organizers.
 
+// The talk forms post many fields; the `#[server]` macro copies the argument list into
+// generated client code, where an item-level `allow` does not reach.
+#![allow(clippy::too_many_arguments)]
+
 use std::collections::HashMap;
 
 use leptos::prelude::*;
@@ -244,7 +248,6 @@ fn parse_answers(answers: Option<HashMap<String, String>>) -> Result<Vec<(i64, S
 /// it. Everything is checked before anything is written, so a refused submission leaves no
 /// draft behind. The CfP must be open (also for drafts: a closed call takes no new talks).
 #[server(endpoint = "create_talk")]
-#[allow(clippy::too_many_arguments)]
 pub async fn create_talk(
     event_id: i64,
     title: String,
@@ -479,7 +482,6 @@ pub async fn talk_page(id: i64) -> Result<TalkView, AppError> {
 
 /// Saves the edit form of a talk.
 #[server(endpoint = "update_talk")]
-#[allow(clippy::too_many_arguments)]
 pub async fn update_talk(
     id: i64,
     title: String,
