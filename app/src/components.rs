@@ -25,6 +25,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav>
                 {match user {
                     Some(me) => view! {
+                        <a href="/talks">{crate::talk_texts::talk_texts(boot.lang).nav_my_talks}</a>
                         <a href="/profile" class="nav-user">{me.display_name.clone()}</a>
                         {me.is_admin.then(|| view! { <a href="/admin">{tx.nav_admin}</a> })}
                         <ActionForm action=logout attr:class="inline">

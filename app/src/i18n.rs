@@ -849,6 +849,83 @@ pub fn error_message(lang: Lang, code: &str) -> String {
             "This event has no call for papers.",
             "У события нет приёма докладов.",
         ),
+        // talks: speaker side
+        "cfp_not_open" => (
+            "The call for papers has not opened yet.",
+            "Приём докладов ещё не открыт.",
+        ),
+        "cfp_closed" => (
+            "The call for papers is closed: nothing was submitted.",
+            "Приём докладов закрыт: ничего не отправлено.",
+        ),
+        "deadline_passed" => (
+            "The deadline for this session type has passed.",
+            "Срок подачи для этого формата прошёл.",
+        ),
+        "talk_closed" => (
+            "This talk is closed (rejected, withdrawn or cancelled).",
+            "Доклад закрыт (отклонён, отозван или отменён).",
+        ),
+        "too_many_speakers" => (
+            "A talk can have at most 5 speakers, pending invitations included.",
+            "У доклада может быть не больше 5 докладчиков, включая ожидающие приглашения.",
+        ),
+        "already_speaker" => (
+            "This person already speaks at this talk.",
+            "Этот человек уже выступает с этим докладом.",
+        ),
+        "already_accepted" => (
+            "This invitation has already been accepted.",
+            "Это приглашение уже принято.",
+        ),
+        "wrong_account" => (
+            "This invitation is for another email address: log in with that address to accept it.",
+            "Это приглашение для другого адреса: войдите с ним, чтобы принять приглашение.",
+        ),
+        "token_expired" => (
+            "This invitation has expired. Ask for a new one.",
+            "Срок приглашения истёк. Попросите новое.",
+        ),
+        "invalid_token" => (
+            "This invitation link is not valid.",
+            "Ссылка приглашения недействительна.",
+        ),
+        "owner_stays" => (
+            "The talk's owner cannot be removed.",
+            "Автора доклада убрать нельзя.",
+        ),
+        "not_accepted" => (
+            "Links can be added once the talk is accepted.",
+            "Ссылки можно добавить, когда доклад принят.",
+        ),
+        "not_in_pool" => ("This talk is not in the pool.", "Этого доклада нет в пуле."),
+        "other_community" => (
+            "That event belongs to another community.",
+            "Это событие другого сообщества.",
+        ),
+        "event_over" => ("That event is over.", "Это событие уже прошло."),
+        "not_offered" => (
+            "This call for papers does not offer that choice.",
+            "Этот приём докладов не предлагает такой вариант.",
+        ),
+        "unknown_question" => (
+            "An answer is for a question this call does not ask.",
+            "Ответ на вопрос, которого нет в этом приёме докладов.",
+        ),
+        "invalid_choice" => (
+            "Pick one of the offered answers.",
+            "Выберите один из предложенных ответов.",
+        ),
+        "answer_required" => ("Answer every question marked *.", "Ответьте на все вопросы со *."),
+        "invalid_characters" => (
+            "Use a single line without control characters.",
+            "Одна строка без управляющих символов.",
+        ),
+        "invalid_slot" => (
+            "Write slots as YYYY-MM-DD HH:MM-HH:MM, with the end after the start.",
+            "Пишите интервалы как ГГГГ-ММ-ДД ЧЧ:ММ-ЧЧ:ММ, конец позже начала.",
+        ),
+        "too_many_links" => ("At most 10 links.", "Не больше 10 ссылок."),
         _ => (
             "Something went wrong on our side. Please try again.",
             "Что-то пошло не так на нашей стороне. Попробуйте ещё раз.",
@@ -939,6 +1016,39 @@ pub fn flash_message(lang: Lang, code: &str) -> Option<&'static str> {
         "unsubscribed_announcements" => match lang {
             Lang::En => "Done: you will get no more announcements from this community.",
             Lang::Ru => "Готово: рассылки этого сообщества больше не придут.",
+        },
+        // talks: speaker side
+        "talk_saved" => match lang {
+            Lang::En => "Saved.",
+            Lang::Ru => "Сохранено.",
+        },
+        "talk_submitted" => match lang {
+            Lang::En => "Submitted. We have mailed you a confirmation.",
+            Lang::Ru => "Заявка подана. Мы отправили вам подтверждение.",
+        },
+        "talk_confirmed" => match lang {
+            Lang::En => "Thank you: your talk is confirmed.",
+            Lang::Ru => "Спасибо: ваш доклад подтверждён.",
+        },
+        "talk_withdrawn" => match lang {
+            Lang::En => "The talk is withdrawn.",
+            Lang::Ru => "Доклад отозван.",
+        },
+        "talk_cancelled" => match lang {
+            Lang::En => "The talk is cancelled.",
+            Lang::Ru => "Доклад отменён.",
+        },
+        "co_speaker_invited" => match lang {
+            Lang::En => "Invitation sent.",
+            Lang::Ru => "Приглашение отправлено.",
+        },
+        "co_speaker_joined" => match lang {
+            Lang::En => "You are a speaker of this talk now.",
+            Lang::Ru => "Теперь вы докладчик этого доклада.",
+        },
+        "talk_moved" => match lang {
+            Lang::En => "The talk is now in the event's call for papers.",
+            Lang::Ru => "Доклад перенесён в приём докладов события.",
         },
         _ => return None,
     })

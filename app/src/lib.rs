@@ -11,6 +11,7 @@ pub mod pages;
 pub mod review_texts;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod talk_texts;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
@@ -20,7 +21,7 @@ use leptos_router::{SsrMode, path};
 use crate::boot::{BOOT_ELEMENT_ID, Boot};
 use crate::components::Layout;
 use crate::pages::{
-    account, admin, announcements, auth, cfp_admin, community, errors, event, home, reviews, ticket,
+    account, admin, announcements, auth, cfp_admin, community, errors, event, home, reviews, talks, ticket,
 };
 
 /// The HTML document around the app, rendered only on the server.
@@ -89,6 +90,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/e/:id/talks") view=reviews::TalksDashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/e/:id/review") view=reviews::ReviewQueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/review/:talk_id") view=reviews::ReviewPage ssr=SsrMode::Async/>
+                    // talks: speakers and public
+                    <Route path=path!("/e/:id/cfp") view=talks::CfpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/talks") view=talks::MyTalksPage ssr=SsrMode::Async/>
+                    <Route path=path!("/talks/:id") view=talks::TalkPage ssr=SsrMode::Async/>
+                    <Route path=path!("/invitations/talk") view=talks::TalkInvitationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile/speaker") view=talks::SpeakerProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug/pool") view=talks::PoolPage ssr=SsrMode::Async/>
+                    <Route path=path!("/talk/:id") view=talks::PublicTalkPage ssr=SsrMode::Async/>
+                    <Route path=path!("/speakers/:user_id") view=talks::PublicSpeakerPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -1029,7 +1029,7 @@ mod tests {
                     inviter: "Ann",
                     talk: "Rust",
                     place: "Conf",
-                    url: "https://s.example/talks/invitation?token=abc",
+                    url: "https://s.example/invitations/talk?token=abc",
                 },
             );
             assert!(r.subject.contains("Ann") && r.text.contains("token=abc"));

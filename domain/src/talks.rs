@@ -54,7 +54,7 @@ pub fn talk_path(talk_id: i64) -> String {
 /// Where an invited co-speaker accepts. The token is a URL parameter named `token`, so the
 /// outbox redacts it once the mail is sent.
 pub fn invitation_path(token: &str) -> String {
-    format!("/talks/invitation?token={token}")
+    format!("/invitations/talk?token={token}")
 }
 
 /// An organizer's decision on a submitted talk.

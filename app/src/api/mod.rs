@@ -11,6 +11,8 @@ pub mod cfp_admin;
 pub mod communities;
 pub mod events;
 pub mod reviews;
+// talks: speakers and public
+pub mod talks;
 
 pub use accounts::*;
 pub use announcements::*;
@@ -18,6 +20,7 @@ pub use cfp_admin::*;
 pub use communities::*;
 pub use events::*;
 pub use reviews::*;
+pub use talks::*;
 
 #[cfg(feature = "ssr")]
 pub(crate) fn done(ctx: &crate::ssr::ServerCtx, flash: Option<&str>, to: &str) {

@@ -134,6 +134,8 @@ fn event_view(e: EventView) -> impl IntoView {
                 </section>
             })}
             <section class="card markdown" inner_html=e.description_html.clone()></section>
+            // talks: the CfP status with its "Submit a talk" link, and the confirmed talks
+            <crate::pages::talks::EventTalks event_id=id/>
             {(!e.materials.is_empty()).then(|| view! {
                 <section class="card">
                     <h2>{tx.materials}</h2>

@@ -10,4 +10,6 @@ pub mod errors;
 pub mod event;
 pub mod home;
 pub mod reviews;
+// talks: speakers and public
+pub mod talks;
 pub mod ticket;
