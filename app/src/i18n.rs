@@ -822,7 +822,7 @@ pub fn error_message(lang: Lang, code: &str) -> String {
             "Unknown placeholder: use only the ones listed.",
             "Неизвестная подстановка: используйте только перечисленные.",
         ),
-        "unknown" => ("Unknown choice.", "Неизвестный вариант."),
+        "unknown" => ("Choose one of the options.", "Выберите один из вариантов."),
         "unknown_category" => ("Unknown review category.", "Неизвестный критерий оценки."),
         "submit_your_review_first" => ("Submit your own review first.", "Сначала отправьте свой отзыв."),
         "review_closed" => (
