@@ -76,17 +76,24 @@ impl<W: Work> Coalescer<W> {
     }
 }
 
-/// Removes the key's queue entry when the drainer ends, however it ends: a panic must not
-/// leave an entry behind that would queue the key's jobs forever. Jobs still queued are
-/// dropped with it, which their callers see as an error.
+/// Removes the key's queue entry if the drainer ends abnormally (a panic in `run`): such an
+/// entry would otherwise queue the key's jobs forever. Jobs still queued are dropped with it,
+/// which their callers see as an error.
+///
+/// A drainer that ends normally removes its entry itself, under the lock, when it finds the
+/// queue empty, and disarms the guard in the same critical section: once the lock is released
+/// a new job may start a new drainer with a new entry, which this guard must not remove.
 struct DrainerGuard<'a, W: Work> {
     inner: &'a Inner<W>,
     key: W::Key,
+    armed: bool,
 }
 
 impl<W: Work> Drop for DrainerGuard<'_, W> {
     fn drop(&mut self) {
-        if let Ok(mut queues) = self.inner.queues.lock() {
+        if self.armed
+            && let Ok(mut queues) = self.inner.queues.lock()
+        {
             queues.remove(&self.key);
         }
     }
@@ -94,13 +101,21 @@ impl<W: Work> Drop for DrainerGuard<'_, W> {
 
 impl<W: Work> Inner<W> {
     async fn drain(&self, key: W::Key) {
-        let _guard = DrainerGuard { inner: self, key };
+        let mut guard = DrainerGuard {
+            inner: self,
+            key,
+            armed: true,
+        };
         loop {
             let jobs: Vec<W::Job> = {
                 let mut queues = self.queues.lock().expect("coalescer lock");
-                let Some(queue) = queues.get_mut(&key) else { return };
+                let Some(queue) = queues.get_mut(&key) else {
+                    guard.armed = false;
+                    return;
+                };
                 if queue.is_empty() {
                     queues.remove(&key);
+                    guard.armed = false;
                     return;
                 }
                 let n = queue.len().min(W::MAX_BATCH);
@@ -168,5 +183,27 @@ mod tests {
         // All drainers finished and removed their entries.
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         assert!(c.inner.queues.lock().unwrap().is_empty());
+    }
+
+    /// A job submitted just as the previous drainer for its key ends starts a new drainer,
+    /// and the ending one must not remove the new drainer's queue (its job would be dropped
+    /// unanswered). Many one-job rounds on one key, from several threads, hit that moment.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+    async fn a_job_arriving_as_a_drainer_ends_is_answered() {
+        let c = Coalescer::new(Sum);
+        let mut tasks = Vec::new();
+        for t in 0..8u64 {
+            let c = c.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..20_000u64 {
+                    let (tx, rx) = oneshot::channel();
+                    c.submit(0, (t * 10_000 + i, tx));
+                    rx.await.expect("every job is answered");
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("no job was dropped");
+        }
     }
 }
