@@ -154,7 +154,8 @@ impl Config {
             None => None,
             Some(v) => match v.parse::<f64>() {
                 Ok(0.0) => None,
-                // At least 0.1/s, so a claimed row never waits out its lease.
+                // At least 0.1/s: the mail worker claims no more rows than the rate lets
+                // leave within a lease (see `mailer::claim_limit`), and at least one.
                 Ok(r) if (0.1..=100_000.0).contains(&r) => Some(r),
                 _ => {
                     return Err(err(

@@ -137,8 +137,9 @@ struct Env {
     metrics: Arc<Metrics>,
     site: Site,
     key: SigningKey,
-    /// Announcements as mailed, by id: rendered once per send, not once per recipient (an
-    /// announcement no longer changes once it is sending).
+    /// Announcements as mailed, by id: rendered once per claimed batch, not once per
+    /// recipient (an announcement no longer changes once it is sending); only those of the
+    /// current batch are kept.
     announcements: std::sync::Mutex<std::collections::HashMap<i64, Arc<announcements::Mail>>>,
     rate: Option<f64>,
     dkim: Option<Arc<DkimConfig>>,
@@ -147,6 +148,17 @@ struct Env {
 }
 
 impl Env {
+    /// Drops the rendered announcements that `batch` does not need: finished or cancelled
+    /// ones would otherwise stay in memory for the life of the process. One that reappears
+    /// (paused and resumed, or retried) is rendered again.
+    fn keep_announcements_of(&self, batch: &[OutboxMail]) {
+        let wanted: std::collections::HashSet<i64> = batch.iter().filter_map(|m| m.announcement_id).collect();
+        self.announcements
+            .lock()
+            .expect("cache lock")
+            .retain(|id, _| wanted.contains(id));
+    }
+
     /// Waits for this announcement mail's turn under the configured rate.
     async fn pace(&self) {
         let Some(rate) = self.rate else { return };
@@ -157,6 +169,21 @@ impl Env {
             slot
         };
         tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// How many rows one claim takes: as many as are sent at once, and under a send rate no more
+/// than the rate lets leave before the lease runs out (the last of a paced batch waits
+/// `n / rate` seconds before its own send timeout starts). A row whose lease ran out may be
+/// claimed and sent by another instance, so it must never wait that long here.
+fn claim_limit(concurrency: usize, rate: Option<f64>) -> i64 {
+    let concurrency = concurrency as i64;
+    match rate {
+        None => concurrency,
+        Some(rate) => {
+            let window = (outbox::LEASE / 1_000_000) as f64 - SEND_TIMEOUT.as_secs_f64();
+            ((rate * window).floor() as i64).clamp(1, concurrency)
+        }
     }
 }
 
@@ -191,8 +218,9 @@ impl Worker {
                     tracing::error!(error = %e, "announcement tick failed");
                 }
             }
-            match outbox::claim_due(&self.db, self.concurrency as i64).await {
+            match outbox::claim_due(&self.db, claim_limit(self.concurrency, self.rate)).await {
                 Ok(batch) if !batch.is_empty() => {
+                    env.keep_announcements_of(&batch);
                     let mut tasks = JoinSet::new();
                     for mail in batch {
                         let env = env.clone();
@@ -309,13 +337,15 @@ async fn announcement_message(env: &Env, mail: &OutboxMail, id: i64) -> Result<M
             m
         }
     };
-    let url = announcements::unsubscribe_url(
-        &env.site,
-        &env.key,
-        mail.user_id.unwrap_or(0),
-        rendered.community_id,
-    );
-    let one_click = url.replacen("/unsubscribe?", "/unsubscribe/one-click?", 1);
+    // Every announcement row is written with its recipient's user id (`announcements::start`).
+    let user_id = mail
+        .user_id
+        .ok_or_else(|| SendError::Permanent("announcement row without a recipient user".into()))?;
+    let url = announcements::unsubscribe_url(&env.site, &env.key, user_id, rendered.community_id);
+    let token = announcements::unsubscribe_token(&env.key, user_id, rendered.community_id);
+    let one_click = env
+        .site
+        .link(&format!("{}?t={token}", crate::middleware::ONE_CLICK_UNSUBSCRIBE));
     let to: Mailbox = mail
         .recipient
         .parse()
@@ -377,5 +407,31 @@ async fn send(env: &Env, mail: &OutboxMail) -> Result<(), SendError> {
                 .and(tokio::fs::rename(&tmp, &path).await)
                 .map_err(|e| SendError::Temporary(format!("cannot write {}: {e}", path.display())))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paced_claim_never_outlasts_the_lease() {
+        assert_eq!(claim_limit(8, None), 8, "no rate: as many as are sent at once");
+        assert_eq!(
+            claim_limit(64, Some(1000.0)),
+            64,
+            "a fast rate: concurrency bounds it"
+        );
+        for rate in [0.1, 0.15, 0.5, 1.0, 3.0] {
+            let n = claim_limit(64, Some(rate));
+            assert!(n >= 1);
+            // The last of the batch leaves after n / rate seconds, then may take SEND_TIMEOUT.
+            let worst = n as f64 / rate + SEND_TIMEOUT.as_secs_f64();
+            assert!(
+                worst <= (outbox::LEASE / 1_000_000) as f64,
+                "{n} rows at {rate}/s could outlast the lease ({worst} s)"
+            );
+        }
+        assert_eq!(claim_limit(64, Some(0.1)), 24);
     }
 }
