@@ -132,6 +132,12 @@ impl Db {
         self.write.close().await;
     }
 }
+
+/// Rows per multi-row INSERT. SQLite looks bind parameters up by a linear scan, so a statement
+/// with thousands of them costs quadratic time; 128 rows (of up to 10 values) keep that
+/// negligible while a burst of hundreds still needs only a few statements.
+pub(crate) const ROWS_PER_INSERT: usize = 128;
+
 /// `($1, $2, …), ($n+1, …)` for a multi-row INSERT of `rows` rows of `columns` values each.
 /// Both backends accept numbered parameters, so one statement text serves both.
 pub fn values_placeholders(rows: usize, columns: usize) -> String {

@@ -72,12 +72,12 @@ pub async fn enqueue_in(conn: &mut AnyConnection, site: &Site, mail: NewMail) ->
 }
 
 /// Queues many mails with as few statements as the database allows (one per
-/// [`ENQUEUE_CHUNK`] mails): a busy RSVP batch queues hundreds at once.
+/// [`ROWS_PER_INSERT`](crate::db::ROWS_PER_INSERT) mails): a busy RSVP batch queues hundreds at once.
 pub async fn enqueue_many_in(conn: &mut AnyConnection, site: &Site, mails: Vec<NewMail>) -> Result<()> {
     let now = clock::now();
     let mut mails = mails.into_iter().peekable();
     while mails.peek().is_some() {
-        let chunk: Vec<NewMail> = mails.by_ref().take(ENQUEUE_CHUNK).collect();
+        let chunk: Vec<NewMail> = mails.by_ref().take(crate::db::ROWS_PER_INSERT).collect();
         let sql = format!(
             "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, \
              message_id, next_attempt_at, created_at, ics) VALUES {} \
@@ -103,10 +103,6 @@ pub async fn enqueue_many_in(conn: &mut AnyConnection, site: &Site, mails: Vec<N
     }
     Ok(())
 }
-
-/// Rows per multi-row INSERT. SQLite looks bind parameters up by a linear scan, so statements
-/// with thousands of parameters cost quadratic time; 64 rows of 10 keep that negligible.
-const ENQUEUE_CHUNK: usize = 128;
 
 pub async fn key_exists(conn: &mut AnyConnection, key: &str) -> Result<bool> {
     let row = sqlx::query("SELECT 1 AS ok FROM outbox WHERE idempotency_key = $1")

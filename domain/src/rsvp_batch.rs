@@ -37,10 +37,6 @@ use crate::{Db, waitlist};
 /// parameter limits and its lock hold short.
 pub const MAX_BATCH: usize = 256;
 
-/// Rows per multi-row INSERT. SQLite looks bind parameters up by a linear scan, so a statement
-/// with thousands of them costs quadratic time; 64 rows keep that negligible.
-const ROWS_PER_INSERT: usize = 128;
-
 /// One person's answer waiting for its batch.
 struct Job {
     user: User,
@@ -148,8 +144,9 @@ pub async fn apply(
     // People answered in this batch: a second answer of theirs is a change, not a fresh one.
     let mut seen = HashSet::new();
     let mut pending = Pending::default();
-    // Length of the waitlist including pending rows, counted when first needed.
-    let mut waitlist_len: Option<i64> = None;
+    // Length of the waitlist including pending rows: the locked row's tally (kept by the
+    // triggers of migration 0005), plus the fresh answers waitlisted since.
+    let mut waitlist_len = event.counts.waitlisted;
     let mut outcomes = Vec::with_capacity(answers.len());
     for &(going, guests, user) in answers {
         if let Err(e) = rsvp::admissible(&event, going, guests, now) {
@@ -175,20 +172,17 @@ pub async fn apply(
                 }
             }
             outcomes.push(outcome);
+            // Everything before was written (flush), so the fresh row's tally is exact again.
             event = events::lock(&mut tx, event_id).await?;
-            waitlist_len = None;
+            waitlist_len = event.counts.waitlisted;
             continue;
         }
         let free = waitlist::free_seats(event.capacity, event.seats_taken + pending.seats);
         let status = rsvp::fresh_status(&event, going, guests, free);
         let guests = if going { guests } else { 0 };
         let position = if status == RsvpStatus::Waitlisted {
-            let len = match waitlist_len {
-                Some(n) => n,
-                None => waitlisted_count(&mut tx, event_id).await? + pending_waitlisted(&pending),
-            } + 1;
-            waitlist_len = Some(len);
-            Some(len)
+            waitlist_len += 1;
+            Some(waitlist_len)
         } else {
             None
         };
@@ -249,18 +243,6 @@ async fn answered_already(
     Ok(found)
 }
 
-async fn waitlisted_count(tx: &mut AnyConnection, event_id: i64) -> Result<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM rsvps WHERE event_id = $1 AND status = 'waitlisted'")
-        .bind(event_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    Ok(row.try_get("n")?)
-}
-
-fn pending_waitlisted(p: &Pending) -> i64 {
-    p.rsvps.iter().filter(|r| r.1 == RsvpStatus::Waitlisted).count() as i64
-}
-
 /// Writes the pending fresh answers: the RSVP rows, the seats and arrival counter on the
 /// event, the memberships and the mails — a few statements however many answers there are.
 async fn flush(
@@ -271,7 +253,7 @@ async fn flush(
     p: &mut Pending,
 ) -> Result<()> {
     let now: Micros = clock::now();
-    for chunk in p.rsvps.chunks(ROWS_PER_INSERT) {
+    for chunk in p.rsvps.chunks(crate::db::ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO rsvps (event_id, user_id, status, guests, arrival, created_at, updated_at) VALUES {}",
             crate::db::values_placeholders(chunk.len(), 7)
@@ -296,7 +278,7 @@ async fn flush(
         .execute(&mut *tx)
         .await?;
     event.seats_taken += p.seats;
-    for chunk in p.members.chunks(ROWS_PER_INSERT) {
+    for chunk in p.members.chunks(crate::db::ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES {} \
              ON CONFLICT (community_id, user_id) DO NOTHING",
