@@ -53,20 +53,17 @@ impl Application {
         });
 
         let wake = Arc::new(Notify::new());
+        let site = Site {
+            base_url: base_url.clone(),
+        };
+        let signing_key = sbor_domain::checkin::SigningKey::new(config.secret_key.expose());
         let ctx = ServerCtx {
             db: db.clone(),
-            site: Site {
-                base_url: base_url.clone(),
-            },
+            site: site.clone(),
             secure_cookies: parsed.scheme() == "https",
             mail_queued: wake.clone(),
-            signing_key: sbor_domain::checkin::SigningKey::new(config.secret_key.expose()),
-            rsvps: sbor_domain::rsvp_batch::RsvpBatcher::new(
-                db.clone(),
-                Site {
-                    base_url: base_url.clone(),
-                },
-            ),
+            signing_key: signing_key.clone(),
+            rsvps: sbor_domain::rsvp_batch::RsvpBatcher::new(db.clone(), site.clone()),
         };
         let metrics = Arc::new(Metrics::default());
         let worker = if config.run_workers {
@@ -80,10 +77,8 @@ impl Application {
                 from: config.mail_from.parse()?,
                 wake: wake.clone(),
                 metrics: metrics.clone(),
-                site: Site {
-                    base_url: base_url.clone(),
-                },
-                key: sbor_domain::checkin::SigningKey::new(config.secret_key.expose()),
+                site: site.clone(),
+                key: signing_key,
                 concurrency: config.smtp_concurrency,
                 rate: config.mail_rate,
                 dkim: config.dkim.as_ref().map(crate::mailer::dkim_config).transpose()?,
