@@ -2,14 +2,15 @@
 //! middle of a send and started again, and two processes sharing one PostgreSQL.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use sbor_domain::accounts::Site;
 use sbor_domain::{Db, announcements};
 use sbor_tests::smtp::TestSmtp;
 use sbor_tests::{Backend, TestDatabase, on_both_backends};
+
+mod common;
 
 on_both_backends!(killed_mid_send_and_restarted_nobody_is_lost_or_doubled);
 
@@ -86,25 +87,15 @@ async fn prepare(database: &TestDatabase, n: usize) -> (Db, i64, i64) {
     (db, id, n as i64)
 }
 
+/// The binary serving `database`, mailing through `smtp`, its log discarded.
 fn start_server(database: &TestDatabase, smtp: &TestSmtp) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sbor"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &database.url)
-        .env("DATA_DIR", database.dir().join("data"))
-        .env("BIND", "127.0.0.1:0")
-        .env("SMTP_URL", smtp.url())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sbor");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read stdout");
-    assert!(line.starts_with("Sbor is running at "), "{line}");
-    child
+    let url = smtp.url();
+    common::start_server(
+        database,
+        &[("SMTP_URL", &url), ("RUST_LOG", "warn")],
+        Stdio::null(),
+    )
+    .0
 }
 
 async fn count(db: &Db, sql: &str) -> i64 {

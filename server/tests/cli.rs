@@ -1,11 +1,13 @@
 //! The `sbor` binary as an operator uses it: configuration errors, admin tasks, backups and a
 //! graceful stop on SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use sbor_tests::{Backend, TestDatabase, on_both_backends};
+
+mod common;
+use common::start_server;
 
 on_both_backends!(
     admin_create_migrate_seed_and_backup,
@@ -23,32 +25,6 @@ fn sbor(database: &TestDatabase, args: &[&str]) -> Output {
         .env("BASE_URL", "https://sbor.example.org")
         .output()
         .expect("run sbor")
-}
-
-/// Starts `sbor serve` on a free port; returns the process and the URL it printed.
-fn start_server(database: &TestDatabase, env: &[(&str, &str)]) -> (Child, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sbor"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &database.url)
-        .env("DATA_DIR", database.dir().join("data"))
-        .env("BIND", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("start sbor");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read stdout");
-    let url = line
-        .trim()
-        .strip_prefix("Sbor is running at ")
-        .expect("prints its URL")
-        .to_owned();
-    (child, url)
 }
 
 fn stdout(o: &Output) -> String {
@@ -163,7 +139,7 @@ async fn admin_create_migrate_seed_and_backup(backend: Backend) {
 async fn serves_and_stops_gracefully_on_sigterm(backend: Backend) {
     let database = TestDatabase::new(backend).await;
     let started = Instant::now();
-    let (mut child, url) = start_server(&database, &[("LOG_FORMAT", "json")]);
+    let (mut child, url) = start_server(&database, &[("LOG_FORMAT", "json")], Stdio::piped());
     let client = reqwest::Client::new();
     let ready = client.get(format!("{url}/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
@@ -229,7 +205,7 @@ async fn serves_and_stops_gracefully_on_sigterm(backend: Backend) {
 async fn logs_hold_no_secrets(backend: Backend) {
     let database = TestDatabase::new(backend).await;
     let data = database.dir().join("data");
-    let (mut child, url) = start_server(&database, &[("RUST_LOG", "debug")]);
+    let (mut child, url) = start_server(&database, &[("RUST_LOG", "debug")], Stdio::piped());
     // Read the log while the server runs: debug logging fills a pipe's 64 KiB quickly, and a
     // server blocked writing its log would stall the test.
     let mut stderr = child.stderr.take().expect("stderr");

@@ -3,31 +3,16 @@
 //
 //   BASE_URL=http://127.0.0.1:3000 node events.test.mjs
 
-import { chromium } from 'playwright-core';
-import {
-  CHROMIUM,
-  Flow,
-  HYDRATION_PROBE,
-  LAUNCH_ARGS,
-  assert,
-  newPage,
-  open,
-  report,
-  summary,
-  watchConsole,
-} from './lib.mjs';
+import { Flow, assert, hydratingPage, newPage, open, runInBrowser } from './lib.mjs';
 
 /** The seeded meetups are in Europe/Moscow; this visitor's browser is in New York. */
 const VISITOR_ZONE = 'America/New_York';
 
 async function visitorSeesLocalTime(browser) {
   const f = new Flow('visitor');
-  const context = await browser.newContext({ locale: 'en-US', timezoneId: VISITOR_ZONE });
-  await context.addInitScript(HYDRATION_PROBE);
-  const page = await newPage(context);
-  f.page = page;
   const consoleErrors = [];
-  watchConsole(page, 'visitor', consoleErrors);
+  const page = await hydratingPage(browser, 'visitor', consoleErrors, { timezoneId: VISITOR_ZONE });
+  f.page = page;
   let eventPath = null;
 
   await f.step('the community page links its upcoming meetups', async () => {
@@ -49,7 +34,7 @@ async function visitorSeesLocalTime(browser) {
   await f.step('no console errors on the hydrated event page', async () => {
     assert(consoleErrors.length === 0, consoleErrors.join('\n'));
   });
-  await context.close();
+  await page.context().close();
 
   const noJs = await browser.newContext({ javaScriptEnabled: false, locale: 'en-US', timezoneId: VISITOR_ZONE });
   const plain = await newPage(noJs);
@@ -62,22 +47,4 @@ async function visitorSeesLocalTime(browser) {
   await noJs.close();
 }
 
-async function main() {
-  let browser;
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
-  } catch (e) {
-    report(`launch ${CHROMIUM}`, e);
-    return;
-  }
-  try {
-    await visitorSeesLocalTime(browser);
-  } catch (e) {
-    report('test harness', e);
-  } finally {
-    await browser.close().catch(() => {});
-  }
-}
-
-await main();
-summary();
+await runInBrowser(visitorSeesLocalTime);

@@ -2,6 +2,7 @@
 // helpers (hydration, form posts, console watching) and reading the server's .eml mails.
 
 import { readdir, readFile } from 'node:fs/promises';
+import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 
 export const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:3000').replace(/\/+$/, '');
@@ -301,4 +302,36 @@ export async function logInByLink(page, email) {
   await open(page, linkIn(mail, '/login/link?token='), { hydrate: false });
   await submitAndLoad(page, submitButton(page));
   assert(pathOf(page) !== '/login/link', `still on the link page: ${page.url()}`);
+}
+
+/**
+ * Launches Chromium, runs `flow(browser)`, closes the browser and prints the totals: the whole
+ * life of a test file that needs no persistent profile.
+ */
+export async function runInBrowser(flow) {
+  let browser;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
+  } catch (e) {
+    report(`launch ${CHROMIUM}`, e);
+    summary();
+    return;
+  }
+  try {
+    await flow(browser);
+  } catch (e) {
+    report('test harness', e); // a bug here, not in the app
+  } finally {
+    await browser.close().catch(() => {});
+  }
+  summary();
+}
+
+/** A page in a fresh context that reports hydration and records console errors as `label`. */
+export async function hydratingPage(browser, label, consoleErrors, options = {}) {
+  const context = await browser.newContext({ locale: 'en-US', ...options });
+  await context.addInitScript(HYDRATION_PROBE);
+  const page = await newPage(context);
+  watchConsole(page, label, consoleErrors);
+  return page;
 }

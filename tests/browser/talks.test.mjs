@@ -5,23 +5,18 @@
 //
 //   BASE_URL=http://127.0.0.1:3000 MAIL_DIR=<data dir>/outbox node talks.test.mjs
 
-import { chromium } from 'playwright-core';
 import {
-  CHROMIUM,
   Flow,
-  HYDRATION_PROBE,
-  LAUNCH_ARGS,
   assert,
+  hydratingPage,
   linkIn,
   logInByLink,
   newPage,
   open,
   pathOf,
-  report,
+  runInBrowser,
   submitAndLoad,
-  summary,
   waitForMail,
-  watchConsole,
 } from './lib.mjs';
 
 const KATE = 'kate.miller@example.org';
@@ -32,10 +27,7 @@ const TITLE = `GitOps at 3 a.m. ${Date.now()}`;
 
 /** A logged-in page in a context of its own (each person has their own cookies). */
 async function personPage(browser, email, consoleErrors) {
-  const context = await browser.newContext({ locale: 'en-US' });
-  await context.addInitScript(HYDRATION_PROBE);
-  const page = await newPage(context);
-  watchConsole(page, email, consoleErrors);
+  const page = await hydratingPage(browser, email, consoleErrors);
   await logInByLink(page, email);
   return page;
 }
@@ -158,22 +150,4 @@ async function talkFlow(browser) {
   });
 }
 
-async function main() {
-  let browser;
-  try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
-  } catch (e) {
-    report(`launch ${CHROMIUM}`, e);
-    return;
-  }
-  try {
-    await talkFlow(browser);
-  } catch (e) {
-    report('test harness', e);
-  } finally {
-    await browser.close().catch(() => {});
-  }
-}
-
-await main();
-summary();
+await runInBrowser(talkFlow);

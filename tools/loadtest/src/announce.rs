@@ -123,7 +123,7 @@ async fn prepare(db: &Db, n: usize) -> anyhow::Result<(i64, i64, String)> {
     .bind(community)
     .execute(db.write())
     .await?;
-    let day = 86_400_000_000i64;
+    let day = sbor_domain::clock::DAY;
     let now = sbor_domain::clock::now();
     let event: i64 = sqlx::query_scalar(
         "INSERT INTO events (community_id, title, description, starts_at, ends_at, time_zone, status, created_at, updated_at) \
@@ -145,7 +145,7 @@ async fn page_load(url: String, conns: usize, stop: Arc<AtomicBool>) -> Vec<u64>
     for _ in 0..conns {
         let (url, stop) = (url.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
-            let client = crate::page::one_connection_client(Duration::from_secs(30)).expect("client");
+            let client = crate::page::one_connection_client(Duration::from_secs(30), None).expect("client");
             let mut lat = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let t = Instant::now();
@@ -175,7 +175,7 @@ async fn measure_page(url: &str, duration: Duration) -> Summary {
     Summary::of_micros(&mut lat)
 }
 
-pub async fn run(o: Options) -> anyhow::Result<bool> {
+pub async fn run(o: Options) -> anyhow::Result<()> {
     let db = Db::connect(&o.database_url, 4).await.context("connecting")?;
     db.migrate().await?;
     eprintln!("announce: preparing {} members", o.recipients);
@@ -307,5 +307,5 @@ pub async fn run(o: Options) -> anyhow::Result<bool> {
             "rss_max_kib": rss.max_kib, "page_idle": idle.to_json(), "page_sending": during.to_json(),
         })
     );
-    Ok(true)
+    Ok(())
 }

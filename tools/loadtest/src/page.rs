@@ -160,10 +160,7 @@ async fn measure(o: &Options, path: &str, expect: Option<&str>) -> anyhow::Resul
     );
     let mut clients = Vec::with_capacity(o.concurrency);
     for _ in 0..o.concurrency {
-        clients.push(match &o.session {
-            Some(token) => logged_in_client(o.timeout, token)?,
-            None => one_connection_client(o.timeout)?,
-        });
+        clients.push(one_connection_client(o.timeout, o.session.as_deref())?);
     }
     let begin = Instant::now();
     let measured_from = begin + o.warmup;
@@ -238,23 +235,16 @@ async fn measure(o: &Options, path: &str, expect: Option<&str>) -> anyhow::Resul
     })
 }
 
-/// A client that keeps exactly one idle connection, i.e. one connection per worker.
-pub fn one_connection_client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .pool_max_idle_per_host(1)
-        .tcp_nodelay(true)
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?)
-}
-
-/// Like [`one_connection_client`], with the session cookie on every request.
-pub fn logged_in_client(timeout: Duration, token: &str) -> anyhow::Result<reqwest::Client> {
+/// A client that keeps one keep-alive connection, as a browser tab does, sending the session
+/// cookie `session` (a token) on every request when given.
+pub fn one_connection_client(timeout: Duration, session: Option<&str>) -> anyhow::Result<reqwest::Client> {
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::COOKIE,
-        reqwest::header::HeaderValue::from_str(&format!("sbor_session={token}"))?,
-    );
+    if let Some(token) = session {
+        headers.insert(
+            reqwest::header::COOKIE,
+            reqwest::header::HeaderValue::from_str(&format!("sbor_session={token}"))?,
+        );
+    }
     Ok(reqwest::Client::builder()
         .pool_max_idle_per_host(1)
         .tcp_nodelay(true)

@@ -245,7 +245,7 @@ async fn fire(o: &Options, tokens: &[String], event_id: i64, workers: usize) -> 
     let start_cell = Arc::new(std::sync::OnceLock::<Instant>::new());
     let mut tasks = Vec::with_capacity(workers);
     for _ in 0..workers {
-        let client = one_connection_client(o.timeout)?;
+        let client = one_connection_client(o.timeout, None)?;
         let (url, healthz, body, origin) = (url.clone(), healthz.clone(), body.clone(), o.base_url.clone());
         let (tokens, next, barrier, start_cell, cold) = (
             tokens.clone(),
