@@ -123,19 +123,6 @@ async fn act(app: &TestApp, client: &reqwest::Client, id: i64, action: &str) -> 
     .await
 }
 
-async fn wait_until(app: &TestApp, sql: &str, want: i64) {
-    for _ in 0..600 {
-        if app.count(sql).await == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "waited 30 s for `{sql}` to be {want}, it is {}",
-        app.count(sql).await
-    );
-}
-
 async fn every_member_gets_an_announcement_exactly_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (client, community) = community_with_members(&app, 300).await;
@@ -165,14 +152,12 @@ async fn every_member_gets_an_announcement_exactly_once(backend: Backend) {
     let res = act(&app, &client, id, "send").await;
     assert_eq!(location(&res), format!("/c/news/announcements/{id}"));
     // 298 members + the organizer.
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND status = 'sent'"),
         299,
     )
     .await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'sent'"),
         1,
     )
@@ -257,14 +242,12 @@ async fn bounces_are_suppressed_and_temporary_failures_retried(backend: Backend)
     let id = draft(&app, &client, community, "First", "members").await;
     act(&app, &client, id, "send").await;
     // 21 recipients: 19 delivered, m3 refused for good, m4 refused for now.
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND status = 'sent'"),
         19,
     )
     .await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND status = 'failed'"),
         1,
     )
@@ -288,9 +271,7 @@ async fn bounces_are_suppressed_and_temporary_failures_retried(backend: Backend)
         1
     );
     // m4 was refused once (451), queued again with a backoff; let its time come.
-    wait_until(
-        &app,
-        &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND recipient = 'm4@example.org' AND status = 'queued' AND attempts = 1"),
+    app.wait_until(&format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND recipient = 'm4@example.org' AND status = 'queued' AND attempts = 1"),
         1,
     )
     .await;
@@ -303,8 +284,7 @@ async fn bounces_are_suppressed_and_temporary_failures_retried(backend: Backend)
     app.smtp
         .wait_for("m4@example.org", 1, Duration::from_secs(30))
         .await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'sent'"),
         1,
     )
@@ -318,8 +298,7 @@ async fn bounces_are_suppressed_and_temporary_failures_retried(backend: Backend)
         "21 members, 1 suppressed: {page}"
     );
     act(&app, &client, second, "send").await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {second} AND status = 'sent'"),
         20,
     )
@@ -427,8 +406,7 @@ async fn scheduled_announcements_go_out_at_their_time(backend: Backend) {
         .wait_for("m0@example.org", 1, Duration::from_secs(30))
         .await;
     assert!(sbor_domain::clock::now() >= at, "not early");
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'sent'"),
         1,
     )
@@ -542,8 +520,7 @@ async fn the_send_rate_is_kept(backend: Backend) {
     let id = draft(&app, &client, community, "Paced", "members").await;
     let started = std::time::Instant::now();
     act(&app, &client, id, "send").await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND status = 'sent'"),
         30,
     )
@@ -581,8 +558,7 @@ async fn public_announcements_are_archived_with_a_feed(backend: Backend) {
     let (_, news) = app.get("/c/news/news").await;
     assert!(!news.contains("Talks of the year"), "not before it is sent");
     act(&app, &client, id, "send").await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'sent'"),
         1,
     )

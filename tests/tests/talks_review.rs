@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, ORIGIN, REFERER};
 use sbor_domain::accounts::{Site, User};
 use sbor_domain::talks::{self, Action, TalkInput, Target};
 use sbor_tests::{Backend, TestApp, get_with, location, on_both_backends, submit_with};
@@ -152,26 +151,6 @@ async fn speaker(app: &TestApp, email: &str, name: &str) -> (User, reqwest::Clie
     (u, c)
 }
 
-/// Posts to a server function as a script does (`Accept: application/json`), returning the
-/// status and the raw JSON body.
-async fn json_call(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String) {
-    let res = client
-        .post(app.url(&format!("/api/{endpoint}")))
-        .header(ORIGIN, &app.base_url)
-        .header(REFERER, app.url("/"))
-        .header(ACCEPT, "application/json")
-        .form(fields)
-        .send()
-        .await
-        .expect("POST");
-    (res.status().as_u16(), res.text().await.unwrap_or_default())
-}
-
 async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {
     get_with(client, &app.url(path)).await
 }
@@ -220,7 +199,7 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
     let (_, member) = app.member("member@example.org", "Member").await;
     let good = as_refs(&cfp_form("2027-01-01T10:00", "2027-01-10T10:00"));
     let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (status, _) = json_call(&app, &member, "save_cfp", &good).await;
+    let (status, _) = app.call_json(&member, "save_cfp", &good).await;
     assert_eq!(status, 403);
     assert_eq!(app.count("SELECT COUNT(*) FROM cfps").await, 0);
     // The organizer's good form: saved, local times in the event's zone (Moscow, UTC+3).
@@ -507,7 +486,7 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     let (_, html) = page(&app, &r2c, &review_path).await;
     assert!(html.contains("once you have submitted yours"));
     assert!(!html.contains("R1 thinks"));
-    let (status, json) = json_call(&app, &r2c, "review_page", &[("talk_id", &talk_s)]).await;
+    let (status, json) = app.call_json(&r2c, "review_page", &[("talk_id", &talk_s)]).await;
     assert_eq!(status, 200, "{json}");
     assert!(json.contains("\"others\":null"), "{json}");
     assert!(!json.contains("R1 thinks") && !json.contains("Reviewer One"));
@@ -525,7 +504,7 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
         ],
     )
     .await;
-    let (_, json) = json_call(&app, &r2c, "review_page", &[("talk_id", &talk_s)]).await;
+    let (_, json) = app.call_json(&r2c, "review_page", &[("talk_id", &talk_s)]).await;
     assert!(!json.contains("R1 thinks"), "draft does not unlock: {json}");
     // Submitted: now R2 sees R1's review, on the page and in JSON.
     submit_with(
@@ -543,17 +522,17 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     .await;
     let (_, html) = page(&app, &r2c, &review_path).await;
     assert!(html.contains("R1 thinks this is solid"));
-    let (_, json) = json_call(&app, &r2c, "review_page", &[("talk_id", &talk_s)]).await;
+    let (_, json) = app.call_json(&r2c, "review_page", &[("talk_id", &talk_s)]).await;
     assert!(json.contains("R1 thinks this is solid"));
 
     // A reviewer cannot change a talk's state: refused with 403, nothing staged or applied.
-    let (status, _) = json_call(
-        &app,
-        &r1c,
-        "stage_talk_decision",
-        &[("talk_id", &talk_s), ("decision", "accept")],
-    )
-    .await;
+    let (status, _) = app
+        .call_json(
+            &r1c,
+            "stage_talk_decision",
+            &[("talk_id", &talk_s), ("decision", "accept")],
+        )
+        .await;
     assert_eq!(status, 403);
     let res = submit_with(
         &r1c,
@@ -564,13 +543,13 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     )
     .await;
     assert!(location(&res).contains("__err"), "no-JS form refused too");
-    let (status, _) = json_call(
-        &app,
-        &r1c,
-        "apply_talk_decisions",
-        &[("event_id", &w.event_id.to_string())],
-    )
-    .await;
+    let (status, _) = app
+        .call_json(
+            &r1c,
+            "apply_talk_decisions",
+            &[("event_id", &w.event_id.to_string())],
+        )
+        .await;
     assert_eq!(status, 403);
     let err = talks::act(&app.db, &site(&app), &r1, talk, Action::Accept).await;
     assert!(err.is_err(), "the rules layer refuses a reviewer's accept too");
@@ -588,22 +567,24 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     // dashboard.
     let (_, html) = page(&app, &zina_client, &review_path).await;
     assert!(!html.contains("R1 thinks") && !html.contains("R2 final"));
-    let (status, json) = json_call(&app, &zina_client, "review_page", &[("talk_id", &talk_s)]).await;
+    let (status, json) = app
+        .call_json(&zina_client, "review_page", &[("talk_id", &talk_s)])
+        .await;
     assert_eq!(status, 403, "{json}");
     assert!(!json.contains("R1 thinks"));
-    let (status, json) = json_call(
-        &app,
-        &zina_client,
-        "talks_dashboard",
-        &[
-            ("event_id", &w.event_id.to_string()),
-            ("track", ""),
-            ("kind", ""),
-            ("state", ""),
-            ("sort", ""),
-        ],
-    )
-    .await;
+    let (status, json) = app
+        .call_json(
+            &zina_client,
+            "talks_dashboard",
+            &[
+                ("event_id", &w.event_id.to_string()),
+                ("track", ""),
+                ("kind", ""),
+                ("state", ""),
+                ("sort", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, 403);
     assert!(!json.contains("3.00"));
 
@@ -614,15 +595,11 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     assert!(html.contains("Ownership for busy people"));
     let (_, queue_html) = page(&app, &r1c, &format!("/e/{}/review", w.event_id)).await;
     assert!(queue_html.contains("Ownership for busy people"));
-    let (status, json) = json_call(&app, &r1c, "review_page", &[("talk_id", &talk_s)]).await;
+    let (status, json) = app.call_json(&r1c, "review_page", &[("talk_id", &talk_s)]).await;
     assert_eq!(status, 200);
-    let (_, queue_json) = json_call(
-        &app,
-        &r1c,
-        "review_queue",
-        &[("event_id", &w.event_id.to_string())],
-    )
-    .await;
+    let (_, queue_json) = app
+        .call_json(&r1c, "review_queue", &[("event_id", &w.event_id.to_string())])
+        .await;
     assert!(queue_json.contains("Ownership for busy people"));
     for body in [&html, &queue_html, &json, &queue_json] {
         for secret in [
@@ -691,19 +668,19 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
     review(&r2, talk_b, 5, 5, false).await;
 
     let eid = w.event_id.to_string();
-    let (status, json) = json_call(
-        &app,
-        &w.org,
-        "talks_dashboard",
-        &[
-            ("event_id", &eid),
-            ("track", ""),
-            ("kind", ""),
-            ("state", ""),
-            ("sort", "score"),
-        ],
-    )
-    .await;
+    let (status, json) = app
+        .call_json(
+            &w.org,
+            "talks_dashboard",
+            &[
+                ("event_id", &eid),
+                ("track", ""),
+                ("kind", ""),
+                ("state", ""),
+                ("sort", "score"),
+            ],
+        )
+        .await;
     assert_eq!(status, 200, "{json}");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let lines = v["lines"].as_array().unwrap();
@@ -784,8 +761,8 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
     // Concurrent presses too.
     let apply_fields = [("event_id", eid.as_str())];
     let (x, y) = tokio::join!(
-        json_call(&app, &w.org, "apply_talk_decisions", &apply_fields),
-        json_call(&app, &w.org, "apply_talk_decisions", &apply_fields),
+        app.call_json(&w.org, "apply_talk_decisions", &apply_fields),
+        app.call_json(&w.org, "apply_talk_decisions", &apply_fields),
     );
     assert!(x.0 < 500 && y.0 < 500);
     assert_eq!(
@@ -870,18 +847,11 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
     assert!(!location(&res).contains("__err"), "{}", location(&res));
     app.mail_about("anna@example.org", "Speaker dinner").await;
     app.mail_about("boris@example.org", "Speaker dinner").await;
-    for _ in 0..200 {
-        if app
-            .count(&format!(
-                "SELECT COUNT(*) FROM outbox WHERE announcement_id = {ann} AND status = 'sent'"
-            ))
-            .await
-            == 2
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.wait_until(
+        &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {ann} AND status = 'sent'"),
+        2,
+    )
+    .await;
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) FROM outbox WHERE announcement_id = {ann}"
