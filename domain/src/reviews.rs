@@ -22,6 +22,8 @@ use sqlx::any::AnyRow;
 use crate::accounts::User;
 use crate::cfp::{self, Level};
 use crate::clock::{self, Micros};
+#[cfg(test)]
+use crate::csv::cell as csv_cell;
 use crate::email::Email;
 use crate::error::{DomainError, Result};
 use crate::lang::Lang;
@@ -840,31 +842,26 @@ pub fn sort_rows(rows: &mut [DashboardRow], sort: DashboardSort) {
     });
 }
 
-/// One CSV cell: quoted when needed, and defused (a leading `'`) when a spreadsheet would run
-/// it as a formula, as `server::exports::csv_cell` does.
-fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
-/// The dashboard as CSV (UTF-8 with a BOM so spreadsheet apps read Cyrillic, CRLF lines):
-/// id, title, speakers, state, staged, session type, track, language, level, reviews, score,
+/// The dashboard as a [`crate::csv`] document (BOM, CRLF, defused cells): id, title, speakers, state, staged, session type, track, language, level, reviews, score,
 /// spread. Scores with two decimals and a dot.
 pub fn dashboard_csv(rows: &[DashboardRow]) -> String {
-    let mut out = String::from(
-        "\u{feff}id,title,speakers,state,staged,session_type,track,language,level,reviews,score,spread\r\n",
-    );
+    const HEADER: [&str; 12] = [
+        "id",
+        "title",
+        "speakers",
+        "state",
+        "staged",
+        "session_type",
+        "track",
+        "language",
+        "level",
+        "reviews",
+        "score",
+        "spread",
+    ];
     let num = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
-    for r in rows {
-        let cells = [
+    let lines = rows.iter().map(|r| {
+        vec![
             r.talk_id.to_string(),
             r.title.clone(),
             r.speakers.join("; "),
@@ -877,11 +874,9 @@ pub fn dashboard_csv(rows: &[DashboardRow]) -> String {
             r.summary.reviews.to_string(),
             num(r.summary.score),
             num(r.summary.spread),
-        ];
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    out
+        ]
+    });
+    crate::csv::document(std::iter::once(HEADER.map(String::from).to_vec()).chain(lines))
 }
 
 #[cfg(test)]
