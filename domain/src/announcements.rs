@@ -336,9 +336,19 @@ pub async fn get_for(db: &Db, actor: &User, id: i64) -> Result<Announcement> {
     Ok(a)
 }
 
-/// All of a community's announcements, newest first (organizers), or only the sent public
-/// ones (the archive).
-pub async fn list(db: &Db, community_id: i64, public_only: bool) -> Result<Vec<Announcement>> {
+/// All of a community's announcements, drafts included, newest first. Organizers only.
+pub async fn list_for(db: &Db, actor: &User, community_id: i64) -> Result<Vec<Announcement>> {
+    communities::require_organizer(db, community_id, actor).await?;
+    list(db, community_id, false).await
+}
+
+/// The public archive: a community's sent announcements that were marked public, newest first.
+/// Anyone may read it.
+pub async fn archive(db: &Db, community_id: i64) -> Result<Vec<Announcement>> {
+    list(db, community_id, true).await
+}
+
+async fn list(db: &Db, community_id: i64, public_only: bool) -> Result<Vec<Announcement>> {
     let filter = if public_only {
         " AND public = 1 AND status = 'sent'"
     } else {
@@ -616,13 +626,22 @@ pub struct Delivery {
     pub sent_at: Option<Micros>,
 }
 
-/// The delivery log, optionally only rows in `status`.
-pub async fn deliveries(db: &Db, actor: &User, id: i64, status: Option<&str>) -> Result<Vec<Delivery>> {
+/// The delivery log by address, optionally only rows in `status`, and at most `limit` rows
+/// (`None`: all, as the CSV export wants).
+pub async fn deliveries(
+    db: &Db,
+    actor: &User,
+    id: i64,
+    status: Option<&str>,
+    limit: Option<i64>,
+) -> Result<Vec<Delivery>> {
     get_for(db, actor, id).await?;
-    let rows = sqlx::query(
+    // The limit is a number, never text, so it can be part of the statement.
+    let limit = limit.map(|n| format!(" LIMIT {}", n.max(0))).unwrap_or_default();
+    let rows = sqlx::query(&format!(
         "SELECT recipient, status, attempts, last_error, sent_at FROM outbox \
-         WHERE announcement_id = $1 AND ($2 = '' OR status = $2) ORDER BY recipient",
-    )
+         WHERE announcement_id = $1 AND ($2 = '' OR status = $2) ORDER BY recipient{limit}"
+    ))
     .bind(id)
     .bind(status.unwrap_or(""))
     .fetch_all(db.read())

@@ -140,7 +140,7 @@ pub async fn announcement_log_csv(
         if a.community_id != c.id {
             return Err(DomainError::NotFound);
         }
-        sbor_domain::announcements::deliveries(&ctx.db, &user, id, None).await
+        sbor_domain::announcements::deliveries(&ctx.db, &user, id, None, None).await
     }
     .await;
     match result {

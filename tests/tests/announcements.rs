@@ -229,6 +229,32 @@ async fn every_member_gets_an_announcement_exactly_once(backend: Backend) {
         "{csv}"
     );
     assert_eq!(csv.lines().filter(|l| l.contains(",sent,")).count(), 299);
+    // The reach recorded when the send started: 299 queued, one opted out, one suppressed.
+    for (column, want) in [("recipients", 299), ("opted_out", 1), ("suppressed", 1)] {
+        assert_eq!(
+            app.count(&format!("SELECT {column} FROM announcements WHERE id = {id}"))
+                .await,
+            want,
+            "{column}"
+        );
+    }
+    // The page asks the rules layer for a page of the log; the CSV for all of it.
+    let organizer = sbor_domain::accounts::get(
+        &app.db,
+        app.count("SELECT id FROM users WHERE email = 'root@example.org'")
+            .await,
+    )
+    .await
+    .unwrap();
+    let page_of_log = sbor_domain::announcements::deliveries(&app.db, &organizer, id, None, Some(10))
+        .await
+        .unwrap();
+    assert_eq!(page_of_log.len(), 10);
+    let whole_log = sbor_domain::announcements::deliveries(&app.db, &organizer, id, None, None)
+        .await
+        .unwrap();
+    assert_eq!(whole_log.len(), 299);
+    assert_eq!(whole_log[..10], page_of_log[..], "the same order, cut");
     // Not public: the archive and its feed do not show it.
     let (_, news) = app.get("/c/news/news").await;
     assert!(!news.contains("Thursday meetup"));
@@ -498,12 +524,25 @@ async fn bad_announcements_are_refused_and_change_nothing(backend: Backend) {
             .await,
         0
     );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'draft' AND started_at IS NULL"
+        ))
+        .await,
+        1,
+        "the refused send left the draft as it was"
+    );
     // A member (not an organizer) can neither compose nor send.
-    let (_, member) = app.member("plain@example.org", "Plain").await;
+    let (plain, member) = app.member("plain@example.org", "Plain").await;
     let res = act(&app, &member, id, "send").await;
     assert!(location(&res).contains("__err"), "refused: {}", location(&res));
     let (_, page) = sbor_tests::get_with(&member, &app.url("/c/news/announcements")).await;
     assert!(!page.contains("Organizers"), "no list for members");
+    // The rules layer itself refuses them the organizers' list (drafts included).
+    assert!(matches!(
+        sbor_domain::announcements::list_for(&app.db, &plain, community).await,
+        Err(sbor_domain::DomainError::Forbidden)
+    ));
 }
 
 /// MAIL_RATE=20: 30 recipients take at least (30 - 1) / 20 s, and all arrive over SMTP.
