@@ -726,11 +726,17 @@ pub struct DashboardRow {
     /// Display names, owner first.
     pub speakers: Vec<String>,
     pub submitted_at: Option<Micros>,
+    /// Blank ([`ScoreSummary::default`]) when [`DashboardRow::own`].
     pub summary: ScoreSummary,
+    /// The reader speaks on this talk: speakers never read its reviews, not even as
+    /// organizers, so its score, spread and review count are left out.
+    pub own: bool,
 }
 
 /// The review dashboard of an event (organizers): three queries whatever the number of talks
 /// and reviews (talks; per-review weighted sums, aggregated in the database; speaker names).
+/// Talks the actor speaks on come with a blank summary (see [`DashboardRow::own`]), before
+/// sorting, so that not even their place in the order tells their score.
 pub async fn dashboard(
     db: &Db,
     actor: &User,
@@ -782,17 +788,22 @@ pub async fn dashboard(
         }
     }
     let speaker_sql = format!(
-        "SELECT s.talk_id, u.display_name FROM talks t JOIN talk_speakers s ON s.talk_id = t.id \
+        "SELECT s.talk_id, s.user_id, u.display_name FROM talks t JOIN talk_speakers s ON s.talk_id = t.id \
          JOIN users u ON u.id = s.user_id WHERE {talk_filter} \
          ORDER BY s.talk_id, CASE WHEN s.user_id = t.owner_id THEN 0 ELSE 1 END, s.joined_at, u.id"
     );
     let mut speakers: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut own: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for r in bind(sqlx::query(&speaker_sql), event_id, filter)
         .fetch_all(&mut *conn)
         .await?
     {
+        let talk_id: i64 = r.try_get("talk_id")?;
+        if r.try_get::<i64, _>("user_id")? == actor.id {
+            own.insert(talk_id);
+        }
         speakers
-            .entry(r.try_get("talk_id")?)
+            .entry(talk_id)
             .or_default()
             .push(r.try_get("display_name")?);
     }
@@ -815,7 +826,12 @@ pub async fn dashboard(
                 level: Level::parse(&r.try_get::<String, _>("level")?),
                 speakers: speakers.remove(&id).unwrap_or_default(),
                 submitted_at: r.try_get("submitted_at")?,
-                summary: summarize(per_talk.get(&id).map(Vec::as_slice).unwrap_or(&[])),
+                summary: if own.contains(&id) {
+                    ScoreSummary::default()
+                } else {
+                    summarize(per_talk.get(&id).map(Vec::as_slice).unwrap_or(&[]))
+                },
+                own: own.contains(&id),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -842,8 +858,10 @@ pub fn sort_rows(rows: &mut [DashboardRow], sort: DashboardSort) {
     });
 }
 
-/// The dashboard as a [`crate::csv`] document (BOM, CRLF, defused cells): id, title, speakers, state, staged, session type, track, language, level, reviews, score,
-/// spread. Scores with two decimals and a dot.
+/// The dashboard as a [`crate::csv`] document (BOM, CRLF, defused cells): id, title,
+/// speakers, state, staged, session type, track, language, level, reviews, score, spread.
+/// Scores with two decimals and a dot; reviews, score and spread empty on the reader's own
+/// talks.
 pub fn dashboard_csv(rows: &[DashboardRow]) -> String {
     const HEADER: [&str; 12] = [
         "id",
@@ -871,7 +889,11 @@ pub fn dashboard_csv(rows: &[DashboardRow]) -> String {
             r.track.clone().unwrap_or_default(),
             r.language.map(Lang::code).unwrap_or("").to_owned(),
             r.level.map(Level::code).unwrap_or("").to_owned(),
-            r.summary.reviews.to_string(),
+            if r.own {
+                String::new()
+            } else {
+                r.summary.reviews.to_string()
+            },
             num(r.summary.score),
             num(r.summary.spread),
         ]
@@ -973,6 +995,7 @@ mod tests {
             speakers: vec!["Ann".into(), "=cmd".into()],
             submitted_at: None,
             summary: summarize(scores),
+            own: false,
         }
     }
 

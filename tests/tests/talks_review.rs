@@ -873,6 +873,73 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
             "{other} is not an accepted speaker"
         );
     }
+
+    // An organizer who speaks on a talk reads none of its numbers: not in the dashboard's
+    // JSON, not on the page, not in the CSV (R1's review of Beta is still there).
+    sqlx::query("INSERT INTO talk_speakers (talk_id, user_id, joined_at) VALUES ($1, $2, 3)")
+        .bind(talk_b)
+        .bind(w.organizer.id)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    let (status, json) = app
+        .call_json(
+            &w.org,
+            "talks_dashboard",
+            &[
+                ("event_id", &eid),
+                ("track", ""),
+                ("kind", ""),
+                ("state", ""),
+                ("sort", "score"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let lines = v["lines"].as_array().unwrap();
+    let line = |title: &str| lines.iter().find(|l| l["title"] == title).unwrap().clone();
+    let beta = line("Beta talk");
+    assert_eq!(
+        (&beta["score"], &beta["spread"], &beta["reviews"], &beta["own"]),
+        (
+            &serde_json::json!(""),
+            &serde_json::json!(""),
+            &serde_json::json!(0),
+            &serde_json::json!(true)
+        ),
+        "{json}"
+    );
+    let alpha = line("Alpha talk");
+    assert_eq!(
+        (&alpha["score"], &alpha["own"]),
+        (&serde_json::json!("3.50"), &serde_json::json!(false))
+    );
+    let (_, html) = page(&app, &w.org, &from).await;
+    let row = &html[html.find(&format!("data-talk=\"{talk_b}\"")).expect("Beta's row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(!row.contains("1.00"), "{row}");
+    let csv = w
+        .org
+        .get(app.url(&format!("/e/{eid}/talks.csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let beta_csv = csv
+        .split("\r\n")
+        .find(|l| l.starts_with(&format!("{talk_b},Beta talk,")))
+        .expect("Beta in the CSV");
+    assert!(
+        beta_csv.ends_with(",,,"),
+        "reviews, score and spread blank: {beta_csv}"
+    );
+    assert!(
+        csv.contains(",2,3.50,1.00\r\n"),
+        "the other talk keeps its numbers"
+    );
     let _ = r2;
 }
 

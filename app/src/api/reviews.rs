@@ -32,6 +32,8 @@ pub struct DashboardLine {
     /// Weighted score with two decimals, empty without reviews.
     pub score: String,
     pub spread: String,
+    /// The caller speaks on this talk: the rules layer left reviews, score and spread out.
+    pub own: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,6 +112,7 @@ pub async fn talks_dashboard(
                 reviews: r.summary.reviews,
                 score: num(r.summary.score),
                 spread: num(r.summary.spread),
+                own: r.own,
             })
             .collect(),
         tracks: cfp::tracks(&ctx.db, event_id)

@@ -162,7 +162,7 @@ fn dashboard_line(
             <td>{l.session_type}</td>
             <td>{rt.state_word(&l.state)}</td>
             <td class="num score">{l.score}</td>
-            <td class="num reviews">{l.reviews}</td>
+            <td class="num reviews">{(!l.own).then_some(l.reviews)}</td>
             <td class="num">{l.spread}</td>
             <td>
                 {match l.staged.as_str() {
