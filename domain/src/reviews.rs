@@ -668,24 +668,35 @@ async fn reviews_of_talk(db: &Db, talk_id: i64) -> Result<Vec<Review>> {
 
 /// The reviews of a talk, as far as `reader` may see them:
 /// - a speaker of the talk: `Forbidden`, even an organizer;
-/// - an organizer: every review, drafts included (marked by `submitted`);
+/// - an organizer: every submitted review, and their own draft if they review it too;
 /// - a reviewer: `Refused("submit_your_review_first")` until their own review is submitted,
 ///   then every submitted review;
 /// - anyone else: `Forbidden`.
+///
+/// A draft is read by nobody but its author; `submitted` tells the author's draft apart.
 pub async fn reviews_of(db: &Db, reader: &User, talk_id: i64) -> Result<Vec<Review>> {
     let (talk, access) = talks::load(db, reader, talk_id).await?;
     if access.speaker {
         return Err(DomainError::Forbidden);
     }
-    let all = reviews_of_talk(db, talk_id).await?;
-    if access.organizer {
-        return Ok(all);
+    if !access.organizer {
+        reviewable(db, reader, &talk, &access).await?;
     }
-    reviewable(db, reader, &talk, &access).await?;
-    if !all.iter().any(|r| r.reviewer_id == reader.id && r.submitted) {
-        return Err(DomainError::Refused("submit_your_review_first"));
+    visible(reviews_of_talk(db, talk_id).await?, reader.id, access.organizer)
+        .ok_or(DomainError::Refused("submit_your_review_first"))
+}
+
+/// Of a talk's reviews, those `reader_id` may read (see [`reviews_of`]); `None` for a reviewer
+/// who is no organizer and has not submitted their own yet. Pure.
+fn visible(all: Vec<Review>, reader_id: i64, organizer: bool) -> Option<Vec<Review>> {
+    if !organizer && !all.iter().any(|r| r.reviewer_id == reader_id && r.submitted) {
+        return None;
     }
-    Ok(all.into_iter().filter(|r| r.submitted).collect())
+    Some(
+        all.into_iter()
+            .filter(|r| r.submitted || r.reviewer_id == reader_id)
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -979,6 +990,33 @@ mod tests {
             })
         ));
         assert!(check_scores(&cats, &[(1, 0), (2, 5)], true).is_ok());
+    }
+
+    fn review(id: i64, reviewer_id: i64, submitted: bool) -> Review {
+        Review {
+            id,
+            talk_id: 1,
+            reviewer_id,
+            reviewer_name: format!("r{reviewer_id}"),
+            scores: vec![],
+            weighted: None,
+            comment: String::new(),
+            submitted,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn drafts_are_read_by_their_author_alone() {
+        let all = || vec![review(1, 10, true), review(2, 20, false), review(3, 30, false)];
+        let ids = |v: Option<Vec<Review>>| v.map(|v| v.iter().map(|r| r.id).collect::<Vec<_>>());
+        // An organizer who does not review: the submitted ones only.
+        assert_eq!(ids(visible(all(), 99, true)), Some(vec![1]));
+        // An organizer who reviews too: also their own draft, never another's.
+        assert_eq!(ids(visible(all(), 20, true)), Some(vec![1, 2]));
+        // A reviewer: nothing before submitting, then the submitted ones.
+        assert_eq!(ids(visible(all(), 20, false)), None);
+        assert_eq!(ids(visible(all(), 10, false)), Some(vec![1]));
     }
 
     fn row(id: i64, title: &str, scores: &[f64]) -> DashboardRow {

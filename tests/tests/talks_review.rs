@@ -506,6 +506,45 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     .await;
     let (_, json) = app.call_json(&r2c, "review_page", &[("talk_id", &talk_s)]).await;
     assert!(!json.contains("R1 thinks"), "draft does not unlock: {json}");
+    // An organizer who reviews too reads the submitted reviews at once, and their own draft
+    // marked as one, but never another reviewer's draft.
+    sbor_domain::reviews::assign_reviewer(&app.db, &w.organizer, w.event_id, "org@example.org", &[])
+        .await
+        .unwrap();
+    sbor_domain::reviews::save_review(
+        &app.db,
+        &w.organizer,
+        talk,
+        &[(content.id, 3)],
+        "Org draft",
+        false,
+    )
+    .await
+    .unwrap();
+    let (status, json) = app
+        .call_json(&w.org, "review_page", &[("talk_id", &talk_s)])
+        .await;
+    assert_eq!(status, 200, "{json}");
+    assert!(!json.contains("R2 draft"), "another's draft leaked: {json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let others = v["others"].as_array().expect("organizers read the reviews");
+    let flags: Vec<(&str, bool)> = others
+        .iter()
+        .map(|r| (r["comment"].as_str().unwrap(), r["submitted"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        flags,
+        vec![("R1 thinks this is solid", true), ("Org draft", false)]
+    );
+    let (_, html) = page(&app, &w.org, &review_path).await;
+    assert!(html.contains("R1 thinks this is solid") && !html.contains("R2 draft"));
+    let read = sbor_domain::reviews::reviews_of(&app.db, &w.organizer, talk)
+        .await
+        .unwrap();
+    assert!(
+        read.iter()
+            .all(|r| r.submitted || r.reviewer_id == w.organizer.id)
+    );
     // Submitted: now R2 sees R1's review, on the page and in JSON.
     submit_with(
         &r2c,
@@ -524,6 +563,10 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     assert!(html.contains("R1 thinks this is solid"));
     let (_, json) = app.call_json(&r2c, "review_page", &[("talk_id", &talk_s)]).await;
     assert!(json.contains("R1 thinks this is solid"));
+    assert!(
+        !json.contains("Org draft"),
+        "the organizer's draft is theirs alone: {json}"
+    );
 
     // A reviewer cannot change a talk's state: refused with 403, nothing staged or applied.
     let (status, _) = app

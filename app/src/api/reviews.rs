@@ -244,6 +244,8 @@ pub struct OtherReview {
     pub scores: Vec<(String, i64)>,
     pub weighted: String,
     pub comment: String,
+    /// False only for the caller's own draft (nobody reads another's draft).
+    pub submitted: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -268,7 +270,9 @@ pub struct ReviewView {
     pub my_status: String,
     /// Reviews may still change (the talk is not decided).
     pub open: bool,
-    /// Every submitted review, once the caller submitted theirs; `None` before.
+    /// The reviews the caller may read (`sbor_domain::reviews::reviews_of`): every submitted
+    /// review once the caller submitted theirs, `None` before; organizers read the submitted
+    /// ones at once, and their own draft. Nobody reads another's draft.
     pub others: Option<Vec<OtherReview>>,
 }
 
@@ -346,6 +350,7 @@ pub async fn review_page(talk_id: i64) -> Result<ReviewView, AppError> {
                         .collect(),
                     weighted: r.weighted.map(|w| format!("{w:.2}")).unwrap_or_default(),
                     comment: r.comment,
+                    submitted: r.submitted,
                 })
                 .collect()
         }),

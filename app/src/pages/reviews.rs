@@ -351,7 +351,9 @@ fn review_view(v: ReviewView) -> impl IntoView {
                     <ul class="reviews">
                         {list.into_iter().map(|r| view! {
                             <li class="review">
-                                <strong>{r.reviewer}</strong> " — " <span class="score">{r.weighted}</span>
+                                <strong>{r.reviewer}</strong>
+                                {(!r.submitted).then(|| view! { " " <span class="badge">{rt.review_status("draft")}</span> })}
+                                " — " <span class="score">{r.weighted}</span>
                                 <span class="muted">{" ("}{r.scores.iter().map(|(c, s)| format!("{c}: {s}")).collect::<Vec<_>>().join(", ")}{")"}</span>
                                 <p>{r.comment}</p>
                             </li>
