@@ -26,6 +26,7 @@ use crate::clock::{self, Micros};
 use crate::csv::cell as csv_cell;
 use crate::email::Email;
 use crate::error::{DomainError, Result};
+use crate::events::Event;
 use crate::lang::Lang;
 use crate::talks::{self, Decision, State};
 use crate::{Db, accounts};
@@ -154,14 +155,10 @@ pub async fn update_category(db: &Db, actor: &User, id: i64, name: &str, weight:
     Category::from_row(&row)
 }
 
-/// Deletes a category and every score given in it.
-pub async fn delete_category(db: &Db, actor: &User, id: i64) -> Result<()> {
-    cfp::organized_event(db, actor, category_event(db, id).await?).await?;
-    sqlx::query("DELETE FROM review_categories WHERE id = $1")
-        .bind(id)
-        .execute(db.write())
-        .await?;
-    Ok(())
+/// Deletes a category of the event and every score given in it. `NotFound` for a category of
+/// another event.
+pub async fn delete_category(db: &Db, actor: &User, event_id: i64, id: i64) -> Result<()> {
+    cfp::delete_item(db, actor, "review_categories", event_id, id).await
 }
 
 pub async fn categories(db: &Db, event_id: i64) -> Result<Vec<Category>> {
@@ -409,6 +406,38 @@ pub struct ReviewerTalk {
 pub async fn talk_for_review(db: &Db, reviewer: &User, talk_id: i64) -> Result<ReviewerTalk> {
     let (talk, access) = talks::load(db, reviewer, talk_id).await?;
     let event_id = reviewable(db, reviewer, &talk, &access).await?;
+    reviewer_talk(db, talk, event_id).await
+}
+
+/// Everything the review page of a talk shows its reviewer, in one call (the talk loaded and
+/// checked once): the talk as [`talk_for_review`] gives it, the event's categories, the
+/// reviewer's own review, and the others' as [`reviews_of`] gives them (`None` until the
+/// reviewer may read them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewPage {
+    pub talk: ReviewerTalk,
+    pub categories: Vec<Category>,
+    pub mine: Option<Review>,
+    pub others: Option<Vec<Review>>,
+}
+
+/// The review page of a talk; refused as [`talk_for_review`] refuses.
+pub async fn review_page(db: &Db, reviewer: &User, talk_id: i64) -> Result<ReviewPage> {
+    let (talk, access) = talks::load(db, reviewer, talk_id).await?;
+    let event_id = reviewable(db, reviewer, &talk, &access).await?;
+    let talk = reviewer_talk(db, talk, event_id).await?;
+    let all = reviews_of_talk(db, talk_id).await?;
+    Ok(ReviewPage {
+        talk,
+        categories: categories(db, event_id).await?,
+        mine: all.iter().find(|r| r.reviewer_id == reviewer.id).cloned(),
+        others: visible(all, reviewer.id, access.organizer),
+    })
+}
+
+/// A talk that `reviewable` let through, as its reviewer reads it.
+async fn reviewer_talk(db: &Db, talk: talks::Talk, event_id: i64) -> Result<ReviewerTalk> {
+    let talk_id = talk.id;
     let anonymous = cfp::get(db, event_id).await?.is_none_or(|c| c.anonymous_review);
     let row = sqlx::query(
         "SELECT st.name AS st_name, st.minutes AS st_minutes, tr.name AS tr_name FROM talks t \
@@ -755,6 +784,16 @@ pub async fn dashboard(
     filter: &DashboardFilter,
 ) -> Result<Vec<DashboardRow>> {
     cfp::organized_event(db, actor, event_id).await?;
+    dashboard_rows(db, actor, event_id, filter).await
+}
+
+/// The rows of [`dashboard`], for an actor already checked to organize the event.
+async fn dashboard_rows(
+    db: &Db,
+    actor: &User,
+    event_id: i64,
+    filter: &DashboardFilter,
+) -> Result<Vec<DashboardRow>> {
     let talk_filter = "t.event_id = $1 AND ($2 = 0 OR t.track_id = $2) AND ($3 = 0 OR t.session_type_id = $3) \
         AND (($4 = '' AND t.state <> 'draft') OR t.state = $4)";
     fn bind<'q>(
@@ -848,6 +887,47 @@ pub async fn dashboard(
         .collect::<Result<Vec<_>>>()?;
     sort_rows(&mut out, filter.sort);
     Ok(out)
+}
+
+/// How many talks of an event (drafts aside) have a staged decision, whatever a filter shows.
+/// Organizers only.
+pub async fn staged_count(db: &Db, actor: &User, event_id: i64) -> Result<i64> {
+    cfp::organized_event(db, actor, event_id).await?;
+    count_staged(db, event_id).await
+}
+
+async fn count_staged(db: &Db, event_id: i64) -> Result<i64> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM talks WHERE event_id = $1 AND state <> 'draft' AND staged_decision IS NOT NULL",
+    )
+    .bind(event_id)
+    .fetch_one(db.read())
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// What the dashboard page shows, with the organizer check and the event load done once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DashboardPage {
+    pub event: Event,
+    pub rows: Vec<DashboardRow>,
+    /// As [`staged_count`].
+    pub staged: i64,
+}
+
+/// [`dashboard`] with its event and [`staged_count`]. Organizers only.
+pub async fn dashboard_page(
+    db: &Db,
+    actor: &User,
+    event_id: i64,
+    filter: &DashboardFilter,
+) -> Result<DashboardPage> {
+    let event = cfp::organized_event(db, actor, event_id).await?;
+    Ok(DashboardPage {
+        rows: dashboard_rows(db, actor, event_id, filter).await?,
+        staged: count_staged(db, event_id).await?,
+        event,
+    })
 }
 
 /// Sorts dashboard rows (pure); ties by talk id, so the order is stable between reloads.

@@ -46,16 +46,27 @@ async fn world(app: &TestApp) -> World {
     )
     .await
     .expect("community");
+    let event_id = new_event(app, &organizer, c.id, "Rust Conf 2027").await;
+    World {
+        organizer,
+        org,
+        community_id: c.id,
+        event_id,
+    }
+}
+
+/// A published event of the community a month ahead; returns its id.
+async fn new_event(app: &TestApp, organizer: &User, community_id: i64, title: &str) -> i64 {
     let start = sbor_domain::clock::to_datetime(sbor_domain::clock::now() + 30 * sbor_domain::clock::DAY)
         .with_timezone(&chrono_tz::Europe::Moscow);
     let starts = start.format("%Y-%m-%dT10:00").to_string();
     let ends = start.format("%Y-%m-%dT18:00").to_string();
     let e = sbor_domain::events::create(
         &app.db,
-        &organizer,
-        c.id,
+        organizer,
+        community_id,
         sbor_domain::events::EventInput {
-            title: "Rust Conf 2027",
+            title,
             description: "",
             starts_local: &starts,
             ends_local: &ends,
@@ -77,15 +88,10 @@ async fn world(app: &TestApp) -> World {
     )
     .await
     .expect("event");
-    sbor_domain::events::publish(&app.db, &organizer, e.id)
+    sbor_domain::events::publish(&app.db, organizer, e.id)
         .await
         .expect("publish");
-    World {
-        organizer,
-        org,
-        community_id: c.id,
-        event_id: e.id,
-    }
+    e.id
 }
 
 /// Opens the CfP (now − 1 day … now + 10 days) through the rules layer.
@@ -416,6 +422,45 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
     // The member (a reviewer now) cannot open the organizers' page.
     let (_, html) = page(&app, &member, &from).await;
     assert!(!html.contains("Send us talks"));
+
+    // Deleting a track or a category: only through its own event, only by its organizers.
+    let other = new_event(&app, &w.organizer, w.community_id, "Another conf")
+        .await
+        .to_string();
+    let category_id = app.count("SELECT id FROM review_categories").await.to_string();
+    for (what, item, table, anchor) in [
+        ("track", &track_id, "tracks", "tracks"),
+        ("category", &category_id, "review_categories", "categories"),
+    ] {
+        let (status, _) = app
+            .call_json(
+                &w.org,
+                "delete_cfp_item",
+                &[("event_id", &other), ("what", what), ("id", item)],
+            )
+            .await;
+        assert_eq!(status, 404, "a {what} of another event");
+        let (status, _) = app
+            .call_json(
+                &member,
+                "delete_cfp_item",
+                &[("event_id", &id), ("what", what), ("id", item)],
+            )
+            .await;
+        assert_eq!(status, 403, "a member deletes no {what}");
+        let count = format!("SELECT COUNT(*) FROM {table}");
+        assert_eq!(app.count(&count).await, 1, "the {what} is still there");
+        let res = submit_with(
+            &w.org,
+            &app.base_url,
+            &from,
+            "delete_cfp_item",
+            &[("event_id", &id), ("what", what), ("id", item)],
+        )
+        .await;
+        assert_eq!(location(&res), format!("{from}#{anchor}"));
+        assert_eq!(app.count(&count).await, 0, "the {what} is deleted");
+    }
 }
 
 async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
@@ -790,6 +835,19 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
     );
     let (_, html) = page(&app, &w.org, &from).await;
     assert!(html.contains("Apply staged decisions (2)"));
+    // The count is over the whole event, whatever the filter shows.
+    let (_, html) = page(&app, &w.org, &format!("{from}?state=accepted")).await;
+    assert!(html.contains("Apply staged decisions (2)") && !html.contains("Alpha talk"));
+    assert_eq!(
+        sbor_domain::reviews::staged_count(&app.db, &w.organizer, w.event_id)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(matches!(
+        sbor_domain::reviews::staged_count(&app.db, &r1, w.event_id).await,
+        Err(sbor_domain::DomainError::Forbidden)
+    ));
     for _ in 0..2 {
         let res = submit_with(
             &w.org,
