@@ -211,6 +211,11 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
     // The organizer's good form: saved, local times in the event's zone (Moscow, UTC+3).
     let res = submit_with(&w.org, &app.base_url, &from, "save_cfp", &good).await;
     assert_eq!(location(&res), format!("{from}#cfp"));
+    let (_, html) = page(&app, &w.org, &from).await;
+    assert!(
+        html.contains("Saved.") && !html.contains("Profile saved."),
+        "the flash says what was saved"
+    );
     let c = sbor_domain::cfp::get(&app.db, w.event_id).await.unwrap().unwrap();
     assert_eq!(sbor_domain::clock::rfc3339(c.opens_at)[..16], *"2027-01-01T07:00");
     assert!(c.anonymous_review);
