@@ -169,6 +169,12 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
     let (status, html) = page(&app, &w.org, &from).await;
     assert_eq!(status, 200);
     assert!(html.contains("no call for papers yet"), "new CfP form");
+    for id in ["languages-error", "levels-error", "description-error"] {
+        assert!(
+            html.contains(&format!("id=\"{id}\"")),
+            "{id}: the field errors of the CfP form have their ids"
+        );
+    }
     let (_, event_page) = page(&app, &w.org, &format!("/e/{id}")).await;
     assert!(
         event_page.contains(&format!("/e/{id}/cfp/edit")),
