@@ -100,7 +100,7 @@ pub fn Field(
     let message = field_message(errors, key);
     let error_id = format!("{key}-error");
     let invalid = message.clone();
-    let aria = message.clone();
+    let aria = message;
     view! {
         <div class="field" class:invalid=move || invalid().is_some()>
             <label for=key>{label}</label>
@@ -112,10 +112,10 @@ pub fn Field(
                 autocomplete=autocomplete
                 required=required
                 aria-invalid=move || aria().is_some().then_some("true")
-                aria-describedby=error_id.clone()
+                aria-describedby=error_id
             />
             {hint.map(|h| view! { <small class="hint">{h}</small> })}
-            <p class="field-error" id=error_id role="alert">{message}</p>
+            <FieldError errors field=key/>
         </div>
     }
 }
@@ -131,15 +131,21 @@ pub fn TextArea(
     #[prop(default = 5)] rows: u32,
 ) -> impl IntoView {
     let key = field.unwrap_or(name);
-    let message = field_message(errors, key);
-    let error_id = format!("{key}-error");
     view! {
         <div class="field">
             <label for=key>{label}</label>
-            <textarea id=key name=name rows=rows aria-describedby=error_id.clone()>{value}</textarea>
-            <p class="field-error" id=error_id role="alert">{message}</p>
+            <textarea id=key name=name rows=rows aria-describedby=format!("{key}-error")>{value}</textarea>
+            <FieldError errors field=key/>
         </div>
     }
+}
+
+/// The error of one field, for controls that are not a [`Field`] or [`TextArea`] (a group of
+/// checkboxes, a select): `id` is `<field>-error`, for the control's `aria-describedby`.
+#[component]
+pub fn FieldError(errors: FormErrors, field: &'static str) -> impl IntoView {
+    let message = field_message(errors, field);
+    view! { <p class="field-error" id=format!("{field}-error") role="alert">{message}</p> }
 }
 
 /// The message for `key`'s error, in the reader's language.

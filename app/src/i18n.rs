@@ -122,6 +122,9 @@ pub struct Texts {
     pub flash_logged_in: &'static str,
     pub flash_logged_out: &'static str,
     pub flash_profile_saved: &'static str,
+    /// Any other settings or form saved in place (CfP settings, materials, announcement
+    /// controls, a talk).
+    pub flash_saved: &'static str,
     pub flash_password_changed: &'static str,
     pub flash_password_reset: &'static str,
     pub footer: &'static str,
@@ -330,6 +333,7 @@ pub static EN: Texts = Texts {
     flash_logged_in: "You are logged in.",
     flash_logged_out: "You are logged out.",
     flash_profile_saved: "Profile saved.",
+    flash_saved: "Saved.",
     flash_password_changed: "Password changed. Other sessions were logged out.",
     flash_password_reset: "Your password is set and you are logged in.",
     footer: "Sbor — a self-hosted home for tech communities",
@@ -538,6 +542,7 @@ pub static RU: Texts = Texts {
     flash_logged_in: "Вы вошли.",
     flash_logged_out: "Вы вышли.",
     flash_profile_saved: "Профиль сохранён.",
+    flash_saved: "Сохранено.",
     flash_password_changed: "Пароль изменён. Остальные сеансы завершены.",
     flash_password_reset: "Пароль установлен, вы вошли.",
     footer: "Sbor — свой дом для технических сообществ",
@@ -948,7 +953,7 @@ pub fn flash_message(lang: Lang, code: &str) -> Option<&'static str> {
         "profile_saved" => t.flash_profile_saved,
         "password_changed" => t.flash_password_changed,
         "password_reset" => t.flash_password_reset,
-        "saved" => t.flash_profile_saved,
+        "saved" => t.flash_saved,
         "joined" => t.flash_joined,
         "left" => t.flash_left,
         "event_created" => t.flash_event_created,
@@ -1017,11 +1022,8 @@ pub fn flash_message(lang: Lang, code: &str) -> Option<&'static str> {
             Lang::En => "Done: you will get no more announcements from this community.",
             Lang::Ru => "Готово: рассылки этого сообщества больше не придут.",
         },
-        // talks: speaker side
-        "talk_saved" => match lang {
-            Lang::En => "Saved.",
-            Lang::Ru => "Сохранено.",
-        },
+        // talks: speaker side (the same text as "saved", which it was added beside)
+        "talk_saved" => t.flash_saved,
         "talk_submitted" => match lang {
             Lang::En => "Submitted. We have mailed you a confirmation.",
             Lang::Ru => "Заявка подана. Мы отправили вам подтверждение.",

@@ -336,9 +336,19 @@ pub async fn get_for(db: &Db, actor: &User, id: i64) -> Result<Announcement> {
     Ok(a)
 }
 
-/// All of a community's announcements, newest first (organizers), or only the sent public
-/// ones (the archive).
-pub async fn list(db: &Db, community_id: i64, public_only: bool) -> Result<Vec<Announcement>> {
+/// All of a community's announcements, drafts included, newest first. Organizers only.
+pub async fn list_for(db: &Db, actor: &User, community_id: i64) -> Result<Vec<Announcement>> {
+    communities::require_organizer(db, community_id, actor).await?;
+    list(db, community_id, false).await
+}
+
+/// The public archive: a community's sent announcements that were marked public, newest first.
+/// Anyone may read it.
+pub async fn archive(db: &Db, community_id: i64) -> Result<Vec<Announcement>> {
+    list(db, community_id, true).await
+}
+
+async fn list(db: &Db, community_id: i64, public_only: bool) -> Result<Vec<Announcement>> {
     let filter = if public_only {
         " AND public = 1 AND status = 'sent'"
     } else {
@@ -361,24 +371,43 @@ pub struct Reach {
     pub suppressed: i64,
 }
 
+impl Reach {
+    /// Counts `audience` of `community_id` as of `now`: recipients are neither opted out nor
+    /// suppressed; opted out counts everyone who turned announcements off; suppressed counts
+    /// only those who did not (an opted-out address that also bounced is counted once, as
+    /// opted out). The one place this rule is written.
+    async fn count(
+        conn: &mut AnyConnection,
+        community_id: i64,
+        audience: Audience,
+        now: Micros,
+    ) -> Result<Reach> {
+        let row = sqlx::query(&format!(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN opted_out = 0 AND suppressed = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS recipients, \
+               CAST(COALESCE(SUM(opted_out), 0) AS BIGINT) AS opted_out, \
+               CAST(COALESCE(SUM(CASE WHEN opted_out = 0 THEN suppressed ELSE 0 END), 0) AS BIGINT) AS suppressed \
+             FROM ({}) p",
+            audience.people_sql(now)
+        ))
+        .bind(community_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(Reach {
+            recipients: row.try_get("recipients")?,
+            opted_out: row.try_get("opted_out")?,
+            suppressed: row.try_get("suppressed")?,
+        })
+    }
+}
+
+fn audience_of(a: &Announcement) -> Result<Audience> {
+    Audience::parse(&a.audience).ok_or(DomainError::invalid("audience", "invalid_audience"))
+}
+
+/// How many the announcement would reach if it were sent now.
 pub async fn reach(db: &Db, a: &Announcement) -> Result<Reach> {
-    let audience =
-        Audience::parse(&a.audience).ok_or(DomainError::invalid("audience", "invalid_audience"))?;
-    let row = sqlx::query(&format!(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN opted_out = 0 AND suppressed = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS recipients, \
-           CAST(COALESCE(SUM(opted_out), 0) AS BIGINT) AS opted_out, \
-           CAST(COALESCE(SUM(CASE WHEN opted_out = 0 THEN suppressed ELSE 0 END), 0) AS BIGINT) AS suppressed \
-         FROM ({}) p",
-        audience.people_sql(clock::now())
-    ))
-    .bind(a.community_id)
-    .fetch_one(db.read())
-    .await?;
-    Ok(Reach {
-        recipients: row.try_get("recipients")?,
-        opted_out: row.try_get("opted_out")?,
-        suppressed: row.try_get("suppressed")?,
-    })
+    let mut conn = db.read().acquire().await?;
+    Reach::count(&mut conn, a.community_id, audience_of(a)?, clock::now()).await
 }
 
 /// Sends now: marks it `sending` and queues one outbox row per recipient, in one transaction.
@@ -387,10 +416,8 @@ pub async fn send_now(db: &Db, site: &Site, actor: &User, id: i64) -> Result<Ann
     if !matches!(a.status.as_str(), "draft" | "scheduled") {
         return Err(DomainError::Refused("announcement_not_draft"));
     }
-    if reach(db, &a).await?.recipients == 0 {
-        return Err(DomainError::Refused("audience_empty"));
-    }
-    start(db, site, id, &["draft", "scheduled"]).await?;
+    // `start` refuses an empty audience itself, inside its transaction.
+    start(db, site, id, &["draft", "scheduled"], true).await?;
     get(db, id).await
 }
 
@@ -445,14 +472,19 @@ pub async fn control(db: &Db, actor: &User, id: i64, action: &str) -> Result<Ann
     get(db, id).await
 }
 
-async fn set_status(db: &Db, id: i64, from: &[&str], to: &str, send_at: Option<Micros>) -> Result<bool> {
-    let from = from
+/// `status IN (…)` list of our own state codes (never user input), as SQL.
+fn status_in(states: &[&str]) -> String {
+    states
         .iter()
         .map(|s| format!("'{s}'"))
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(", ")
+}
+
+async fn set_status(db: &Db, id: i64, from: &[&str], to: &str, send_at: Option<Micros>) -> Result<bool> {
     let n = sqlx::query(&format!(
-        "UPDATE announcements SET status = $1, send_at = COALESCE($2, send_at) WHERE id = $3 AND status IN ({from})"
+        "UPDATE announcements SET status = $1, send_at = COALESCE($2, send_at) WHERE id = $3 AND status IN ({})",
+        status_in(from)
     ))
     .bind(to)
     .bind(send_at)
@@ -463,20 +495,18 @@ async fn set_status(db: &Db, id: i64, from: &[&str], to: &str, send_at: Option<M
     Ok(n == 1)
 }
 
-/// The fan-out: `from` the given states to `sending`, with every recipient queued.
-async fn start(db: &Db, site: &Site, id: i64, from: &[&str]) -> Result<bool> {
+/// The fan-out: `from` the given states to `sending`, with every recipient queued and the
+/// reach recorded, in one transaction that reads the audience twice (once to count it, once to
+/// queue it). With `refuse_empty`, an audience with nobody to queue is
+/// `Refused("audience_empty")` and nothing changes.
+async fn start(db: &Db, site: &Site, id: i64, from: &[&str], refuse_empty: bool) -> Result<bool> {
     let a = get(db, id).await?;
-    let audience =
-        Audience::parse(&a.audience).ok_or(DomainError::invalid("audience", "invalid_audience"))?;
+    let audience = audience_of(&a)?;
     let now = clock::now();
     let mut tx = db.write().begin().await?;
-    let from = from
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let claimed = sqlx::query(&format!(
-        "UPDATE announcements SET status = 'sending', started_at = $1 WHERE id = $2 AND status IN ({from})"
+        "UPDATE announcements SET status = 'sending', started_at = $1 WHERE id = $2 AND status IN ({})",
+        status_in(from)
     ))
     .bind(now)
     .bind(id)
@@ -486,9 +516,10 @@ async fn start(db: &Db, site: &Site, id: i64, from: &[&str]) -> Result<bool> {
     if claimed == 0 {
         return Ok(false); // another instance (or click) started it
     }
+    let reach = Reach::count(&mut tx, a.community_id, audience, now).await?;
     let host = site.host();
     // The id is ours (an i64), never user input, so it can be part of the statement text.
-    sqlx::query(&format!(
+    let queued = sqlx::query(&format!(
         "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, message_id, \
            next_attempt_at, created_at, announcement_id, user_id) \
          SELECT 'announcement:{id}:' || CAST(p.id AS TEXT), 'announcement', p.email, '', '', '', \
@@ -500,26 +531,23 @@ async fn start(db: &Db, site: &Site, id: i64, from: &[&str]) -> Result<bool> {
     .bind(a.community_id)
     .bind(now)
     .execute(&mut *tx)
-    .await?;
-    record_reach(&mut tx, &a, audience).await?;
+    .await?
+    .rows_affected();
+    // The claim above happens once per announcement, so the rows just queued are all of its
+    // rows: the recipients recorded are exactly the people queued.
+    let queued = i64::try_from(queued).unwrap_or(i64::MAX);
+    if refuse_empty && queued == 0 {
+        return Err(DomainError::Refused("audience_empty")); // the transaction rolls back
+    }
+    sqlx::query("UPDATE announcements SET recipients = $1, opted_out = $2, suppressed = $3 WHERE id = $4")
+        .bind(queued)
+        .bind(reach.opted_out)
+        .bind(reach.suppressed)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(true)
-}
-
-async fn record_reach(tx: &mut AnyConnection, a: &Announcement, audience: Audience) -> Result<()> {
-    sqlx::query(&format!(
-        "UPDATE announcements SET \
-           recipients = (SELECT COUNT(*) FROM outbox WHERE announcement_id = $2), \
-           opted_out = (SELECT COUNT(*) FROM ({p}) p WHERE p.opted_out = 1), \
-           suppressed = (SELECT COUNT(*) FROM ({p}) p WHERE p.opted_out = 0 AND p.suppressed = 1) \
-         WHERE id = $2",
-        p = audience.people_sql(clock::now())
-    ))
-    .bind(a.community_id)
-    .bind(a.id)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }
 
 /// Starts the scheduled announcements that are due and closes the ones with nothing left to
@@ -535,7 +563,7 @@ pub async fn tick(db: &Db, site: &Site, now: Micros) -> Result<usize> {
             .collect::<std::result::Result<_, _>>()?;
     let mut started = 0;
     for id in due {
-        if start(db, site, id, &["scheduled"]).await? {
+        if start(db, site, id, &["scheduled"], false).await? {
             started += 1;
         }
     }
@@ -598,13 +626,22 @@ pub struct Delivery {
     pub sent_at: Option<Micros>,
 }
 
-/// The delivery log, optionally only rows in `status`.
-pub async fn deliveries(db: &Db, actor: &User, id: i64, status: Option<&str>) -> Result<Vec<Delivery>> {
+/// The delivery log by address, optionally only rows in `status`, and at most `limit` rows
+/// (`None`: all, as the CSV export wants).
+pub async fn deliveries(
+    db: &Db,
+    actor: &User,
+    id: i64,
+    status: Option<&str>,
+    limit: Option<i64>,
+) -> Result<Vec<Delivery>> {
     get_for(db, actor, id).await?;
-    let rows = sqlx::query(
+    // The limit is a number, never text, so it can be part of the statement.
+    let limit = limit.map(|n| format!(" LIMIT {}", n.max(0))).unwrap_or_default();
+    let rows = sqlx::query(&format!(
         "SELECT recipient, status, attempts, last_error, sent_at FROM outbox \
-         WHERE announcement_id = $1 AND ($2 = '' OR status = $2) ORDER BY recipient",
-    )
+         WHERE announcement_id = $1 AND ($2 = '' OR status = $2) ORDER BY recipient{limit}"
+    ))
     .bind(id)
     .bind(status.unwrap_or(""))
     .fetch_all(db.read())

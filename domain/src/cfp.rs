@@ -308,9 +308,9 @@ pub async fn update_session_type(
     SessionType::from_row(&row)
 }
 
-/// Deletes a session type; talks that had it keep everything else (their type becomes empty).
-pub async fn delete_session_type(db: &Db, actor: &User, id: i64) -> Result<()> {
-    delete_item(db, actor, "session_types", id).await
+/// Deletes a session type of the event; talks that had it keep everything else (their type becomes empty).
+pub async fn delete_session_type(db: &Db, actor: &User, event_id: i64, id: i64) -> Result<()> {
+    delete_item(db, actor, "session_types", event_id, id).await
 }
 
 pub async fn session_types(db: &Db, event_id: i64) -> Result<Vec<SessionType>> {
@@ -398,9 +398,9 @@ pub async fn update_track(db: &Db, actor: &User, id: i64, name: &str, colour: &s
     Track::from_row(&row)
 }
 
-/// Deletes a track; its talks stay, without a track; reviewers limited to it lose the limit.
-pub async fn delete_track(db: &Db, actor: &User, id: i64) -> Result<()> {
-    delete_item(db, actor, "tracks", id).await
+/// Deletes a track of the event; its talks stay, without a track; reviewers limited to it lose the limit.
+pub async fn delete_track(db: &Db, actor: &User, event_id: i64, id: i64) -> Result<()> {
+    delete_item(db, actor, "tracks", event_id, id).await
 }
 
 pub async fn tracks(db: &Db, event_id: i64) -> Result<Vec<Track>> {
@@ -551,9 +551,9 @@ pub async fn update_question(db: &Db, actor: &User, id: i64, input: QuestionInpu
     Question::from_row(&row)
 }
 
-/// Deletes a question and every answer to it.
-pub async fn delete_question(db: &Db, actor: &User, id: i64) -> Result<()> {
-    delete_item(db, actor, "cfp_questions", id).await
+/// Deletes a question of the event and every answer to it.
+pub async fn delete_question(db: &Db, actor: &User, event_id: i64, id: i64) -> Result<()> {
+    delete_item(db, actor, "cfp_questions", event_id, id).await
 }
 
 pub async fn questions(db: &Db, event_id: i64) -> Result<Vec<Question>> {
@@ -749,13 +749,25 @@ async fn owner_event(db: &Db, table: &'static str, id: i64) -> Result<i64> {
     Ok(row.try_get("event_id")?)
 }
 
-async fn delete_item(db: &Db, actor: &User, table: &'static str, id: i64) -> Result<()> {
-    let event_id = owner_event(db, table, id).await?;
+/// Deletes row `id` of `table` (one of our own table names) if it belongs to `event_id`, which
+/// `actor` must organize: `Forbidden` otherwise, `NotFound` for an id of another event or none.
+pub(crate) async fn delete_item(
+    db: &Db,
+    actor: &User,
+    table: &'static str,
+    event_id: i64,
+    id: i64,
+) -> Result<()> {
     organized_event(db, actor, event_id).await?;
-    sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
+    let deleted = sqlx::query(&format!("DELETE FROM {table} WHERE id = $1 AND event_id = $2"))
         .bind(id)
+        .bind(event_id)
         .execute(db.write())
-        .await?;
+        .await?
+        .rows_affected();
+    if deleted == 0 {
+        return Err(DomainError::NotFound);
+    }
     Ok(())
 }
 

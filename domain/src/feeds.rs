@@ -66,7 +66,7 @@ pub async fn community_atom(db: &Db, site: &Site, community: &Community) -> Resu
 /// An Atom feed of the community's public, sent announcements (newest first), with their text.
 pub async fn announcements_atom(db: &Db, site: &Site, community: &Community) -> Result<String> {
     let page = site.link(&format!("/c/{}/news", community.slug));
-    let entries: Vec<AtomEntry> = crate::announcements::list(db, community.id, true)
+    let entries: Vec<AtomEntry> = crate::announcements::archive(db, community.id)
         .await?
         .into_iter()
         .map(|a| AtomEntry {

@@ -10,6 +10,7 @@ pub mod checkin;
 pub mod clock;
 pub mod coalesce;
 pub mod communities;
+pub mod csv;
 pub mod db;
 pub mod email;
 pub mod error;

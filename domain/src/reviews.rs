@@ -22,8 +22,11 @@ use sqlx::any::AnyRow;
 use crate::accounts::User;
 use crate::cfp::{self, Level};
 use crate::clock::{self, Micros};
+#[cfg(test)]
+use crate::csv::cell as csv_cell;
 use crate::email::Email;
 use crate::error::{DomainError, Result};
+use crate::events::Event;
 use crate::lang::Lang;
 use crate::talks::{self, Decision, State};
 use crate::{Db, accounts};
@@ -152,14 +155,10 @@ pub async fn update_category(db: &Db, actor: &User, id: i64, name: &str, weight:
     Category::from_row(&row)
 }
 
-/// Deletes a category and every score given in it.
-pub async fn delete_category(db: &Db, actor: &User, id: i64) -> Result<()> {
-    cfp::organized_event(db, actor, category_event(db, id).await?).await?;
-    sqlx::query("DELETE FROM review_categories WHERE id = $1")
-        .bind(id)
-        .execute(db.write())
-        .await?;
-    Ok(())
+/// Deletes a category of the event and every score given in it. `NotFound` for a category of
+/// another event.
+pub async fn delete_category(db: &Db, actor: &User, event_id: i64, id: i64) -> Result<()> {
+    cfp::delete_item(db, actor, "review_categories", event_id, id).await
 }
 
 pub async fn categories(db: &Db, event_id: i64) -> Result<Vec<Category>> {
@@ -407,6 +406,38 @@ pub struct ReviewerTalk {
 pub async fn talk_for_review(db: &Db, reviewer: &User, talk_id: i64) -> Result<ReviewerTalk> {
     let (talk, access) = talks::load(db, reviewer, talk_id).await?;
     let event_id = reviewable(db, reviewer, &talk, &access).await?;
+    reviewer_talk(db, talk, event_id).await
+}
+
+/// Everything the review page of a talk shows its reviewer, in one call (the talk loaded and
+/// checked once): the talk as [`talk_for_review`] gives it, the event's categories, the
+/// reviewer's own review, and the others' as [`reviews_of`] gives them (`None` until the
+/// reviewer may read them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewPage {
+    pub talk: ReviewerTalk,
+    pub categories: Vec<Category>,
+    pub mine: Option<Review>,
+    pub others: Option<Vec<Review>>,
+}
+
+/// The review page of a talk; refused as [`talk_for_review`] refuses.
+pub async fn review_page(db: &Db, reviewer: &User, talk_id: i64) -> Result<ReviewPage> {
+    let (talk, access) = talks::load(db, reviewer, talk_id).await?;
+    let event_id = reviewable(db, reviewer, &talk, &access).await?;
+    let talk = reviewer_talk(db, talk, event_id).await?;
+    let all = reviews_of_talk(db, talk_id).await?;
+    Ok(ReviewPage {
+        talk,
+        categories: categories(db, event_id).await?,
+        mine: all.iter().find(|r| r.reviewer_id == reviewer.id).cloned(),
+        others: visible(all, reviewer.id, access.organizer),
+    })
+}
+
+/// A talk that `reviewable` let through, as its reviewer reads it.
+async fn reviewer_talk(db: &Db, talk: talks::Talk, event_id: i64) -> Result<ReviewerTalk> {
+    let talk_id = talk.id;
     let anonymous = cfp::get(db, event_id).await?.is_none_or(|c| c.anonymous_review);
     let row = sqlx::query(
         "SELECT st.name AS st_name, st.minutes AS st_minutes, tr.name AS tr_name FROM talks t \
@@ -666,24 +697,35 @@ async fn reviews_of_talk(db: &Db, talk_id: i64) -> Result<Vec<Review>> {
 
 /// The reviews of a talk, as far as `reader` may see them:
 /// - a speaker of the talk: `Forbidden`, even an organizer;
-/// - an organizer: every review, drafts included (marked by `submitted`);
+/// - an organizer: every submitted review, and their own draft if they review it too;
 /// - a reviewer: `Refused("submit_your_review_first")` until their own review is submitted,
 ///   then every submitted review;
 /// - anyone else: `Forbidden`.
+///
+/// A draft is read by nobody but its author; `submitted` tells the author's draft apart.
 pub async fn reviews_of(db: &Db, reader: &User, talk_id: i64) -> Result<Vec<Review>> {
     let (talk, access) = talks::load(db, reader, talk_id).await?;
     if access.speaker {
         return Err(DomainError::Forbidden);
     }
-    let all = reviews_of_talk(db, talk_id).await?;
-    if access.organizer {
-        return Ok(all);
+    if !access.organizer {
+        reviewable(db, reader, &talk, &access).await?;
     }
-    reviewable(db, reader, &talk, &access).await?;
-    if !all.iter().any(|r| r.reviewer_id == reader.id && r.submitted) {
-        return Err(DomainError::Refused("submit_your_review_first"));
+    visible(reviews_of_talk(db, talk_id).await?, reader.id, access.organizer)
+        .ok_or(DomainError::Refused("submit_your_review_first"))
+}
+
+/// Of a talk's reviews, those `reader_id` may read (see [`reviews_of`]); `None` for a reviewer
+/// who is no organizer and has not submitted their own yet. Pure.
+fn visible(all: Vec<Review>, reader_id: i64, organizer: bool) -> Option<Vec<Review>> {
+    if !organizer && !all.iter().any(|r| r.reviewer_id == reader_id && r.submitted) {
+        return None;
     }
-    Ok(all.into_iter().filter(|r| r.submitted).collect())
+    Some(
+        all.into_iter()
+            .filter(|r| r.submitted || r.reviewer_id == reader_id)
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -724,11 +766,17 @@ pub struct DashboardRow {
     /// Display names, owner first.
     pub speakers: Vec<String>,
     pub submitted_at: Option<Micros>,
+    /// Blank ([`ScoreSummary::default`]) when [`DashboardRow::own`].
     pub summary: ScoreSummary,
+    /// The reader speaks on this talk: speakers never read its reviews, not even as
+    /// organizers, so its score, spread and review count are left out.
+    pub own: bool,
 }
 
 /// The review dashboard of an event (organizers): three queries whatever the number of talks
 /// and reviews (talks; per-review weighted sums, aggregated in the database; speaker names).
+/// Talks the actor speaks on come with a blank summary (see [`DashboardRow::own`]), before
+/// sorting, so that not even their place in the order tells their score.
 pub async fn dashboard(
     db: &Db,
     actor: &User,
@@ -736,6 +784,16 @@ pub async fn dashboard(
     filter: &DashboardFilter,
 ) -> Result<Vec<DashboardRow>> {
     cfp::organized_event(db, actor, event_id).await?;
+    dashboard_rows(db, actor, event_id, filter).await
+}
+
+/// The rows of [`dashboard`], for an actor already checked to organize the event.
+async fn dashboard_rows(
+    db: &Db,
+    actor: &User,
+    event_id: i64,
+    filter: &DashboardFilter,
+) -> Result<Vec<DashboardRow>> {
     let talk_filter = "t.event_id = $1 AND ($2 = 0 OR t.track_id = $2) AND ($3 = 0 OR t.session_type_id = $3) \
         AND (($4 = '' AND t.state <> 'draft') OR t.state = $4)";
     fn bind<'q>(
@@ -780,17 +838,22 @@ pub async fn dashboard(
         }
     }
     let speaker_sql = format!(
-        "SELECT s.talk_id, u.display_name FROM talks t JOIN talk_speakers s ON s.talk_id = t.id \
+        "SELECT s.talk_id, s.user_id, u.display_name FROM talks t JOIN talk_speakers s ON s.talk_id = t.id \
          JOIN users u ON u.id = s.user_id WHERE {talk_filter} \
          ORDER BY s.talk_id, CASE WHEN s.user_id = t.owner_id THEN 0 ELSE 1 END, s.joined_at, u.id"
     );
     let mut speakers: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut own: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for r in bind(sqlx::query(&speaker_sql), event_id, filter)
         .fetch_all(&mut *conn)
         .await?
     {
+        let talk_id: i64 = r.try_get("talk_id")?;
+        if r.try_get::<i64, _>("user_id")? == actor.id {
+            own.insert(talk_id);
+        }
         speakers
-            .entry(r.try_get("talk_id")?)
+            .entry(talk_id)
             .or_default()
             .push(r.try_get("display_name")?);
     }
@@ -813,12 +876,58 @@ pub async fn dashboard(
                 level: Level::parse(&r.try_get::<String, _>("level")?),
                 speakers: speakers.remove(&id).unwrap_or_default(),
                 submitted_at: r.try_get("submitted_at")?,
-                summary: summarize(per_talk.get(&id).map(Vec::as_slice).unwrap_or(&[])),
+                summary: if own.contains(&id) {
+                    ScoreSummary::default()
+                } else {
+                    summarize(per_talk.get(&id).map(Vec::as_slice).unwrap_or(&[]))
+                },
+                own: own.contains(&id),
             })
         })
         .collect::<Result<Vec<_>>>()?;
     sort_rows(&mut out, filter.sort);
     Ok(out)
+}
+
+/// How many talks of an event (drafts aside) have a staged decision, whatever a filter shows.
+/// Organizers only.
+pub async fn staged_count(db: &Db, actor: &User, event_id: i64) -> Result<i64> {
+    cfp::organized_event(db, actor, event_id).await?;
+    count_staged(db, event_id).await
+}
+
+async fn count_staged(db: &Db, event_id: i64) -> Result<i64> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM talks WHERE event_id = $1 AND state <> 'draft' AND staged_decision IS NOT NULL",
+    )
+    .bind(event_id)
+    .fetch_one(db.read())
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// What the dashboard page shows, with the organizer check and the event load done once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DashboardPage {
+    pub event: Event,
+    pub rows: Vec<DashboardRow>,
+    /// As [`staged_count`].
+    pub staged: i64,
+}
+
+/// [`dashboard`] with its event and [`staged_count`]. Organizers only.
+pub async fn dashboard_page(
+    db: &Db,
+    actor: &User,
+    event_id: i64,
+    filter: &DashboardFilter,
+) -> Result<DashboardPage> {
+    let event = cfp::organized_event(db, actor, event_id).await?;
+    Ok(DashboardPage {
+        rows: dashboard_rows(db, actor, event_id, filter).await?,
+        staged: count_staged(db, event_id).await?,
+        event,
+    })
 }
 
 /// Sorts dashboard rows (pure); ties by talk id, so the order is stable between reloads.
@@ -840,31 +949,28 @@ pub fn sort_rows(rows: &mut [DashboardRow], sort: DashboardSort) {
     });
 }
 
-/// One CSV cell: quoted when needed, and defused (a leading `'`) when a spreadsheet would run
-/// it as a formula, as `server::exports::csv_cell` does.
-fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
-/// The dashboard as CSV (UTF-8 with a BOM so spreadsheet apps read Cyrillic, CRLF lines):
-/// id, title, speakers, state, staged, session type, track, language, level, reviews, score,
-/// spread. Scores with two decimals and a dot.
+/// The dashboard as a [`crate::csv`] document (BOM, CRLF, defused cells): id, title,
+/// speakers, state, staged, session type, track, language, level, reviews, score, spread.
+/// Scores with two decimals and a dot; reviews, score and spread empty on the reader's own
+/// talks.
 pub fn dashboard_csv(rows: &[DashboardRow]) -> String {
-    let mut out = String::from(
-        "\u{feff}id,title,speakers,state,staged,session_type,track,language,level,reviews,score,spread\r\n",
-    );
+    const HEADER: [&str; 12] = [
+        "id",
+        "title",
+        "speakers",
+        "state",
+        "staged",
+        "session_type",
+        "track",
+        "language",
+        "level",
+        "reviews",
+        "score",
+        "spread",
+    ];
     let num = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
-    for r in rows {
-        let cells = [
+    let lines = rows.iter().map(|r| {
+        vec![
             r.talk_id.to_string(),
             r.title.clone(),
             r.speakers.join("; "),
@@ -874,14 +980,16 @@ pub fn dashboard_csv(rows: &[DashboardRow]) -> String {
             r.track.clone().unwrap_or_default(),
             r.language.map(Lang::code).unwrap_or("").to_owned(),
             r.level.map(Level::code).unwrap_or("").to_owned(),
-            r.summary.reviews.to_string(),
+            if r.own {
+                String::new()
+            } else {
+                r.summary.reviews.to_string()
+            },
             num(r.summary.score),
             num(r.summary.spread),
-        ];
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    out
+        ]
+    });
+    crate::csv::document(std::iter::once(HEADER.map(String::from).to_vec()).chain(lines))
 }
 
 #[cfg(test)]
@@ -964,6 +1072,33 @@ mod tests {
         assert!(check_scores(&cats, &[(1, 0), (2, 5)], true).is_ok());
     }
 
+    fn review(id: i64, reviewer_id: i64, submitted: bool) -> Review {
+        Review {
+            id,
+            talk_id: 1,
+            reviewer_id,
+            reviewer_name: format!("r{reviewer_id}"),
+            scores: vec![],
+            weighted: None,
+            comment: String::new(),
+            submitted,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn drafts_are_read_by_their_author_alone() {
+        let all = || vec![review(1, 10, true), review(2, 20, false), review(3, 30, false)];
+        let ids = |v: Option<Vec<Review>>| v.map(|v| v.iter().map(|r| r.id).collect::<Vec<_>>());
+        // An organizer who does not review: the submitted ones only.
+        assert_eq!(ids(visible(all(), 99, true)), Some(vec![1]));
+        // An organizer who reviews too: also their own draft, never another's.
+        assert_eq!(ids(visible(all(), 20, true)), Some(vec![1, 2]));
+        // A reviewer: nothing before submitting, then the submitted ones.
+        assert_eq!(ids(visible(all(), 20, false)), None);
+        assert_eq!(ids(visible(all(), 10, false)), Some(vec![1]));
+    }
+
     fn row(id: i64, title: &str, scores: &[f64]) -> DashboardRow {
         DashboardRow {
             talk_id: id,
@@ -978,6 +1113,7 @@ mod tests {
             speakers: vec!["Ann".into(), "=cmd".into()],
             submitted_at: None,
             summary: summarize(scores),
+            own: false,
         }
     }
 

@@ -49,12 +49,8 @@ pub async fn event_ics(
     }
 }
 
-fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Response {
-    let mut out = String::from("\u{feff}"); // BOM: spreadsheet apps then read UTF-8 (Cyrillic names)
-    for row in rows {
-        out.push_str(&row.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
+/// A CSV document (see `sbor_domain::csv`) as a download named `name`.
+fn csv_response(name: &str, document: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -63,24 +59,13 @@ fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Response {
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        out,
+        document,
     )
         .into_response()
 }
 
-/// One CSV cell: quoted when needed, and defused when a spreadsheet would run it as a formula.
-pub fn csv_cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
+/// One CSV cell, as every export writes it.
+pub use sbor_domain::csv::cell as csv_cell;
 
 /// `/e/{id}/talks.csv`: the review dashboard of an event (every talk but drafts, by score),
 /// for its organizers; 403 for everyone else.
@@ -94,17 +79,10 @@ pub async fn talks_csv(
     };
     let filter = sbor_domain::reviews::DashboardFilter::default();
     match sbor_domain::reviews::dashboard(&ctx.db, &user, id, &filter).await {
-        Ok(rows) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"event-{id}-talks.csv\""),
-                ),
-            ],
+        Ok(rows) => csv_response(
+            &format!("event-{id}-talks.csv"),
             sbor_domain::reviews::dashboard_csv(&rows),
-        )
-            .into_response(),
+        ),
         Err(e) => error(e),
     }
 }
@@ -141,7 +119,7 @@ pub async fn members_csv(
                     m.no_shows.to_string(),
                 ]
             }));
-            csv_response(&format!("{slug}-members.csv"), rows)
+            csv_response(&format!("{slug}-members.csv"), sbor_domain::csv::document(rows))
         }
         Err(e) => error(e),
     }
@@ -162,7 +140,7 @@ pub async fn announcement_log_csv(
         if a.community_id != c.id {
             return Err(DomainError::NotFound);
         }
-        sbor_domain::announcements::deliveries(&ctx.db, &user, id, None).await
+        sbor_domain::announcements::deliveries(&ctx.db, &user, id, None, None).await
     }
     .await;
     match result {
@@ -182,7 +160,10 @@ pub async fn announcement_log_csv(
                     d.sent_at.map(sbor_domain::clock::rfc3339).unwrap_or_default(),
                 ]
             }));
-            csv_response(&format!("{slug}-announcement-{id}.csv"), rows)
+            csv_response(
+                &format!("{slug}-announcement-{id}.csv"),
+                sbor_domain::csv::document(rows),
+            )
         }
         Err(e) => error(e),
     }
@@ -218,7 +199,10 @@ pub async fn attendees_csv(
                         .unwrap_or_default(),
                 ]
             }));
-            csv_response(&format!("event-{id}-attendees.csv"), rows)
+            csv_response(
+                &format!("event-{id}-attendees.csv"),
+                sbor_domain::csv::document(rows),
+            )
         }
         Err(e) => error(e),
     }

@@ -376,6 +376,40 @@ impl TestApp {
         (user.clone(), self.browser_for(user.id).await)
     }
 
+    /// Posts to a server function as a script does (`Accept: application/json`), returning the
+    /// status and the raw JSON body.
+    pub async fn call_json(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
+        let res = client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header(ORIGIN, &self.base_url)
+            .header(REFERER, self.url("/"))
+            .header(ACCEPT, "application/json")
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
+        (res.status().as_u16(), res.text().await.unwrap_or_default())
+    }
+
+    /// Polls the count query `sql` until it is `want`; fails the test after 30 s.
+    pub async fn wait_until(&self, sql: &str, want: i64) {
+        for _ in 0..600 {
+            if self.count(sql).await == want {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "waited 30 s for `{sql}` to be {want}, it is {}",
+            self.count(sql).await
+        );
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         use sqlx::Row;
         let row = sqlx::query(sql)

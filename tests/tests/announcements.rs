@@ -123,19 +123,6 @@ async fn act(app: &TestApp, client: &reqwest::Client, id: i64, action: &str) -> 
     .await
 }
 
-async fn wait_until(app: &TestApp, sql: &str, want: i64) {
-    for _ in 0..600 {
-        if app.count(sql).await == want {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "waited 30 s for `{sql}` to be {want}, it is {}",
-        app.count(sql).await
-    );
-}
-
 async fn every_member_gets_an_announcement_exactly_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (client, community) = community_with_members(&app, 300).await;
@@ -165,14 +152,12 @@ async fn every_member_gets_an_announcement_exactly_once(backend: Backend) {
     let res = act(&app, &client, id, "send").await;
     assert_eq!(location(&res), format!("/c/news/announcements/{id}"));
     // 298 members + the organizer.
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND status = 'sent'"),
         299,
     )
     .await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'sent'"),
         1,
     )
@@ -244,6 +229,32 @@ async fn every_member_gets_an_announcement_exactly_once(backend: Backend) {
         "{csv}"
     );
     assert_eq!(csv.lines().filter(|l| l.contains(",sent,")).count(), 299);
+    // The reach recorded when the send started: 299 queued, one opted out, one suppressed.
+    for (column, want) in [("recipients", 299), ("opted_out", 1), ("suppressed", 1)] {
+        assert_eq!(
+            app.count(&format!("SELECT {column} FROM announcements WHERE id = {id}"))
+                .await,
+            want,
+            "{column}"
+        );
+    }
+    // The page asks the rules layer for a page of the log; the CSV for all of it.
+    let organizer = sbor_domain::accounts::get(
+        &app.db,
+        app.count("SELECT id FROM users WHERE email = 'root@example.org'")
+            .await,
+    )
+    .await
+    .unwrap();
+    let page_of_log = sbor_domain::announcements::deliveries(&app.db, &organizer, id, None, Some(10))
+        .await
+        .unwrap();
+    assert_eq!(page_of_log.len(), 10);
+    let whole_log = sbor_domain::announcements::deliveries(&app.db, &organizer, id, None, None)
+        .await
+        .unwrap();
+    assert_eq!(whole_log.len(), 299);
+    assert_eq!(whole_log[..10], page_of_log[..], "the same order, cut");
     // Not public: the archive and its feed do not show it.
     let (_, news) = app.get("/c/news/news").await;
     assert!(!news.contains("Thursday meetup"));
@@ -257,14 +268,12 @@ async fn bounces_are_suppressed_and_temporary_failures_retried(backend: Backend)
     let id = draft(&app, &client, community, "First", "members").await;
     act(&app, &client, id, "send").await;
     // 21 recipients: 19 delivered, m3 refused for good, m4 refused for now.
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND status = 'sent'"),
         19,
     )
     .await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND status = 'failed'"),
         1,
     )
@@ -288,9 +297,7 @@ async fn bounces_are_suppressed_and_temporary_failures_retried(backend: Backend)
         1
     );
     // m4 was refused once (451), queued again with a backoff; let its time come.
-    wait_until(
-        &app,
-        &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND recipient = 'm4@example.org' AND status = 'queued' AND attempts = 1"),
+    app.wait_until(&format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND recipient = 'm4@example.org' AND status = 'queued' AND attempts = 1"),
         1,
     )
     .await;
@@ -303,8 +310,7 @@ async fn bounces_are_suppressed_and_temporary_failures_retried(backend: Backend)
     app.smtp
         .wait_for("m4@example.org", 1, Duration::from_secs(30))
         .await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'sent'"),
         1,
     )
@@ -318,8 +324,7 @@ async fn bounces_are_suppressed_and_temporary_failures_retried(backend: Backend)
         "21 members, 1 suppressed: {page}"
     );
     act(&app, &client, second, "send").await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {second} AND status = 'sent'"),
         20,
     )
@@ -427,8 +432,7 @@ async fn scheduled_announcements_go_out_at_their_time(backend: Backend) {
         .wait_for("m0@example.org", 1, Duration::from_secs(30))
         .await;
     assert!(sbor_domain::clock::now() >= at, "not early");
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'sent'"),
         1,
     )
@@ -520,12 +524,25 @@ async fn bad_announcements_are_refused_and_change_nothing(backend: Backend) {
             .await,
         0
     );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'draft' AND started_at IS NULL"
+        ))
+        .await,
+        1,
+        "the refused send left the draft as it was"
+    );
     // A member (not an organizer) can neither compose nor send.
-    let (_, member) = app.member("plain@example.org", "Plain").await;
+    let (plain, member) = app.member("plain@example.org", "Plain").await;
     let res = act(&app, &member, id, "send").await;
     assert!(location(&res).contains("__err"), "refused: {}", location(&res));
     let (_, page) = sbor_tests::get_with(&member, &app.url("/c/news/announcements")).await;
     assert!(!page.contains("Organizers"), "no list for members");
+    // The rules layer itself refuses them the organizers' list (drafts included).
+    assert!(matches!(
+        sbor_domain::announcements::list_for(&app.db, &plain, community).await,
+        Err(sbor_domain::DomainError::Forbidden)
+    ));
 }
 
 /// MAIL_RATE=20: 30 recipients take at least (30 - 1) / 20 s, and all arrive over SMTP.
@@ -542,8 +559,7 @@ async fn the_send_rate_is_kept(backend: Backend) {
     let id = draft(&app, &client, community, "Paced", "members").await;
     let started = std::time::Instant::now();
     act(&app, &client, id, "send").await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND status = 'sent'"),
         30,
     )
@@ -581,8 +597,7 @@ async fn public_announcements_are_archived_with_a_feed(backend: Backend) {
     let (_, news) = app.get("/c/news/news").await;
     assert!(!news.contains("Talks of the year"), "not before it is sent");
     act(&app, &client, id, "send").await;
-    wait_until(
-        &app,
+    app.wait_until(
         &format!("SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'sent'"),
         1,
     )

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, ORIGIN, REFERER};
 use sbor_domain::accounts::{Site, User};
 use sbor_domain::talks::{self, Action, TalkInput, Target};
 use sbor_tests::{Backend, TestApp, get_with, location, on_both_backends, submit_with};
@@ -47,16 +46,27 @@ async fn world(app: &TestApp) -> World {
     )
     .await
     .expect("community");
+    let event_id = new_event(app, &organizer, c.id, "Rust Conf 2027").await;
+    World {
+        organizer,
+        org,
+        community_id: c.id,
+        event_id,
+    }
+}
+
+/// A published event of the community a month ahead; returns its id.
+async fn new_event(app: &TestApp, organizer: &User, community_id: i64, title: &str) -> i64 {
     let start = sbor_domain::clock::to_datetime(sbor_domain::clock::now() + 30 * sbor_domain::clock::DAY)
         .with_timezone(&chrono_tz::Europe::Moscow);
     let starts = start.format("%Y-%m-%dT10:00").to_string();
     let ends = start.format("%Y-%m-%dT18:00").to_string();
     let e = sbor_domain::events::create(
         &app.db,
-        &organizer,
-        c.id,
+        organizer,
+        community_id,
         sbor_domain::events::EventInput {
-            title: "Rust Conf 2027",
+            title,
             description: "",
             starts_local: &starts,
             ends_local: &ends,
@@ -78,15 +88,10 @@ async fn world(app: &TestApp) -> World {
     )
     .await
     .expect("event");
-    sbor_domain::events::publish(&app.db, &organizer, e.id)
+    sbor_domain::events::publish(&app.db, organizer, e.id)
         .await
         .expect("publish");
-    World {
-        organizer,
-        org,
-        community_id: c.id,
-        event_id: e.id,
-    }
+    e.id
 }
 
 /// Opens the CfP (now − 1 day … now + 10 days) through the rules layer.
@@ -152,26 +157,6 @@ async fn speaker(app: &TestApp, email: &str, name: &str) -> (User, reqwest::Clie
     (u, c)
 }
 
-/// Posts to a server function as a script does (`Accept: application/json`), returning the
-/// status and the raw JSON body.
-async fn json_call(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String) {
-    let res = client
-        .post(app.url(&format!("/api/{endpoint}")))
-        .header(ORIGIN, &app.base_url)
-        .header(REFERER, app.url("/"))
-        .header(ACCEPT, "application/json")
-        .form(fields)
-        .send()
-        .await
-        .expect("POST");
-    (res.status().as_u16(), res.text().await.unwrap_or_default())
-}
-
 async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {
     get_with(client, &app.url(path)).await
 }
@@ -184,6 +169,12 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
     let (status, html) = page(&app, &w.org, &from).await;
     assert_eq!(status, 200);
     assert!(html.contains("no call for papers yet"), "new CfP form");
+    for id in ["languages-error", "levels-error", "description-error"] {
+        assert!(
+            html.contains(&format!("id=\"{id}\"")),
+            "{id}: the field errors of the CfP form have their ids"
+        );
+    }
     let (_, event_page) = page(&app, &w.org, &format!("/e/{id}")).await;
     assert!(
         event_page.contains(&format!("/e/{id}/cfp/edit")),
@@ -220,12 +211,17 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
     let (_, member) = app.member("member@example.org", "Member").await;
     let good = as_refs(&cfp_form("2027-01-01T10:00", "2027-01-10T10:00"));
     let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (status, _) = json_call(&app, &member, "save_cfp", &good).await;
+    let (status, _) = app.call_json(&member, "save_cfp", &good).await;
     assert_eq!(status, 403);
     assert_eq!(app.count("SELECT COUNT(*) FROM cfps").await, 0);
     // The organizer's good form: saved, local times in the event's zone (Moscow, UTC+3).
     let res = submit_with(&w.org, &app.base_url, &from, "save_cfp", &good).await;
     assert_eq!(location(&res), format!("{from}#cfp"));
+    let (_, html) = page(&app, &w.org, &from).await;
+    assert!(
+        html.contains("Saved.") && !html.contains("Profile saved."),
+        "the flash says what was saved"
+    );
     let c = sbor_domain::cfp::get(&app.db, w.event_id).await.unwrap().unwrap();
     assert_eq!(sbor_domain::clock::rfc3339(c.opens_at)[..16], *"2027-01-01T07:00");
     assert!(c.anonymous_review);
@@ -437,6 +433,45 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
     // The member (a reviewer now) cannot open the organizers' page.
     let (_, html) = page(&app, &member, &from).await;
     assert!(!html.contains("Send us talks"));
+
+    // Deleting a track or a category: only through its own event, only by its organizers.
+    let other = new_event(&app, &w.organizer, w.community_id, "Another conf")
+        .await
+        .to_string();
+    let category_id = app.count("SELECT id FROM review_categories").await.to_string();
+    for (what, item, table, anchor) in [
+        ("track", &track_id, "tracks", "tracks"),
+        ("category", &category_id, "review_categories", "categories"),
+    ] {
+        let (status, _) = app
+            .call_json(
+                &w.org,
+                "delete_cfp_item",
+                &[("event_id", &other), ("what", what), ("id", item)],
+            )
+            .await;
+        assert_eq!(status, 404, "a {what} of another event");
+        let (status, _) = app
+            .call_json(
+                &member,
+                "delete_cfp_item",
+                &[("event_id", &id), ("what", what), ("id", item)],
+            )
+            .await;
+        assert_eq!(status, 403, "a member deletes no {what}");
+        let count = format!("SELECT COUNT(*) FROM {table}");
+        assert_eq!(app.count(&count).await, 1, "the {what} is still there");
+        let res = submit_with(
+            &w.org,
+            &app.base_url,
+            &from,
+            "delete_cfp_item",
+            &[("event_id", &id), ("what", what), ("id", item)],
+        )
+        .await;
+        assert_eq!(location(&res), format!("{from}#{anchor}"));
+        assert_eq!(app.count(&count).await, 0, "the {what} is deleted");
+    }
 }
 
 async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
@@ -507,7 +542,7 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     let (_, html) = page(&app, &r2c, &review_path).await;
     assert!(html.contains("once you have submitted yours"));
     assert!(!html.contains("R1 thinks"));
-    let (status, json) = json_call(&app, &r2c, "review_page", &[("talk_id", &talk_s)]).await;
+    let (status, json) = app.call_json(&r2c, "review_page", &[("talk_id", &talk_s)]).await;
     assert_eq!(status, 200, "{json}");
     assert!(json.contains("\"others\":null"), "{json}");
     assert!(!json.contains("R1 thinks") && !json.contains("Reviewer One"));
@@ -525,8 +560,47 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
         ],
     )
     .await;
-    let (_, json) = json_call(&app, &r2c, "review_page", &[("talk_id", &talk_s)]).await;
+    let (_, json) = app.call_json(&r2c, "review_page", &[("talk_id", &talk_s)]).await;
     assert!(!json.contains("R1 thinks"), "draft does not unlock: {json}");
+    // An organizer who reviews too reads the submitted reviews at once, and their own draft
+    // marked as one, but never another reviewer's draft.
+    sbor_domain::reviews::assign_reviewer(&app.db, &w.organizer, w.event_id, "org@example.org", &[])
+        .await
+        .unwrap();
+    sbor_domain::reviews::save_review(
+        &app.db,
+        &w.organizer,
+        talk,
+        &[(content.id, 3)],
+        "Org draft",
+        false,
+    )
+    .await
+    .unwrap();
+    let (status, json) = app
+        .call_json(&w.org, "review_page", &[("talk_id", &talk_s)])
+        .await;
+    assert_eq!(status, 200, "{json}");
+    assert!(!json.contains("R2 draft"), "another's draft leaked: {json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let others = v["others"].as_array().expect("organizers read the reviews");
+    let flags: Vec<(&str, bool)> = others
+        .iter()
+        .map(|r| (r["comment"].as_str().unwrap(), r["submitted"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        flags,
+        vec![("R1 thinks this is solid", true), ("Org draft", false)]
+    );
+    let (_, html) = page(&app, &w.org, &review_path).await;
+    assert!(html.contains("R1 thinks this is solid") && !html.contains("R2 draft"));
+    let read = sbor_domain::reviews::reviews_of(&app.db, &w.organizer, talk)
+        .await
+        .unwrap();
+    assert!(
+        read.iter()
+            .all(|r| r.submitted || r.reviewer_id == w.organizer.id)
+    );
     // Submitted: now R2 sees R1's review, on the page and in JSON.
     submit_with(
         &r2c,
@@ -543,17 +617,21 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     .await;
     let (_, html) = page(&app, &r2c, &review_path).await;
     assert!(html.contains("R1 thinks this is solid"));
-    let (_, json) = json_call(&app, &r2c, "review_page", &[("talk_id", &talk_s)]).await;
+    let (_, json) = app.call_json(&r2c, "review_page", &[("talk_id", &talk_s)]).await;
     assert!(json.contains("R1 thinks this is solid"));
+    assert!(
+        !json.contains("Org draft"),
+        "the organizer's draft is theirs alone: {json}"
+    );
 
     // A reviewer cannot change a talk's state: refused with 403, nothing staged or applied.
-    let (status, _) = json_call(
-        &app,
-        &r1c,
-        "stage_talk_decision",
-        &[("talk_id", &talk_s), ("decision", "accept")],
-    )
-    .await;
+    let (status, _) = app
+        .call_json(
+            &r1c,
+            "stage_talk_decision",
+            &[("talk_id", &talk_s), ("decision", "accept")],
+        )
+        .await;
     assert_eq!(status, 403);
     let res = submit_with(
         &r1c,
@@ -564,13 +642,13 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     )
     .await;
     assert!(location(&res).contains("__err"), "no-JS form refused too");
-    let (status, _) = json_call(
-        &app,
-        &r1c,
-        "apply_talk_decisions",
-        &[("event_id", &w.event_id.to_string())],
-    )
-    .await;
+    let (status, _) = app
+        .call_json(
+            &r1c,
+            "apply_talk_decisions",
+            &[("event_id", &w.event_id.to_string())],
+        )
+        .await;
     assert_eq!(status, 403);
     let err = talks::act(&app.db, &site(&app), &r1, talk, Action::Accept).await;
     assert!(err.is_err(), "the rules layer refuses a reviewer's accept too");
@@ -588,22 +666,24 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     // dashboard.
     let (_, html) = page(&app, &zina_client, &review_path).await;
     assert!(!html.contains("R1 thinks") && !html.contains("R2 final"));
-    let (status, json) = json_call(&app, &zina_client, "review_page", &[("talk_id", &talk_s)]).await;
+    let (status, json) = app
+        .call_json(&zina_client, "review_page", &[("talk_id", &talk_s)])
+        .await;
     assert_eq!(status, 403, "{json}");
     assert!(!json.contains("R1 thinks"));
-    let (status, json) = json_call(
-        &app,
-        &zina_client,
-        "talks_dashboard",
-        &[
-            ("event_id", &w.event_id.to_string()),
-            ("track", ""),
-            ("kind", ""),
-            ("state", ""),
-            ("sort", ""),
-        ],
-    )
-    .await;
+    let (status, json) = app
+        .call_json(
+            &zina_client,
+            "talks_dashboard",
+            &[
+                ("event_id", &w.event_id.to_string()),
+                ("track", ""),
+                ("kind", ""),
+                ("state", ""),
+                ("sort", ""),
+            ],
+        )
+        .await;
     assert_eq!(status, 403);
     assert!(!json.contains("3.00"));
 
@@ -614,15 +694,11 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     assert!(html.contains("Ownership for busy people"));
     let (_, queue_html) = page(&app, &r1c, &format!("/e/{}/review", w.event_id)).await;
     assert!(queue_html.contains("Ownership for busy people"));
-    let (status, json) = json_call(&app, &r1c, "review_page", &[("talk_id", &talk_s)]).await;
+    let (status, json) = app.call_json(&r1c, "review_page", &[("talk_id", &talk_s)]).await;
     assert_eq!(status, 200);
-    let (_, queue_json) = json_call(
-        &app,
-        &r1c,
-        "review_queue",
-        &[("event_id", &w.event_id.to_string())],
-    )
-    .await;
+    let (_, queue_json) = app
+        .call_json(&r1c, "review_queue", &[("event_id", &w.event_id.to_string())])
+        .await;
     assert!(queue_json.contains("Ownership for busy people"));
     for body in [&html, &queue_html, &json, &queue_json] {
         for secret in [
@@ -691,19 +767,19 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
     review(&r2, talk_b, 5, 5, false).await;
 
     let eid = w.event_id.to_string();
-    let (status, json) = json_call(
-        &app,
-        &w.org,
-        "talks_dashboard",
-        &[
-            ("event_id", &eid),
-            ("track", ""),
-            ("kind", ""),
-            ("state", ""),
-            ("sort", "score"),
-        ],
-    )
-    .await;
+    let (status, json) = app
+        .call_json(
+            &w.org,
+            "talks_dashboard",
+            &[
+                ("event_id", &eid),
+                ("track", ""),
+                ("kind", ""),
+                ("state", ""),
+                ("sort", "score"),
+            ],
+        )
+        .await;
     assert_eq!(status, 200, "{json}");
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let lines = v["lines"].as_array().unwrap();
@@ -770,6 +846,19 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
     );
     let (_, html) = page(&app, &w.org, &from).await;
     assert!(html.contains("Apply staged decisions (2)"));
+    // The count is over the whole event, whatever the filter shows.
+    let (_, html) = page(&app, &w.org, &format!("{from}?state=accepted")).await;
+    assert!(html.contains("Apply staged decisions (2)") && !html.contains("Alpha talk"));
+    assert_eq!(
+        sbor_domain::reviews::staged_count(&app.db, &w.organizer, w.event_id)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(matches!(
+        sbor_domain::reviews::staged_count(&app.db, &r1, w.event_id).await,
+        Err(sbor_domain::DomainError::Forbidden)
+    ));
     for _ in 0..2 {
         let res = submit_with(
             &w.org,
@@ -784,8 +873,8 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
     // Concurrent presses too.
     let apply_fields = [("event_id", eid.as_str())];
     let (x, y) = tokio::join!(
-        json_call(&app, &w.org, "apply_talk_decisions", &apply_fields),
-        json_call(&app, &w.org, "apply_talk_decisions", &apply_fields),
+        app.call_json(&w.org, "apply_talk_decisions", &apply_fields),
+        app.call_json(&w.org, "apply_talk_decisions", &apply_fields),
     );
     assert!(x.0 < 500 && y.0 < 500);
     assert_eq!(
@@ -870,18 +959,11 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
     assert!(!location(&res).contains("__err"), "{}", location(&res));
     app.mail_about("anna@example.org", "Speaker dinner").await;
     app.mail_about("boris@example.org", "Speaker dinner").await;
-    for _ in 0..200 {
-        if app
-            .count(&format!(
-                "SELECT COUNT(*) FROM outbox WHERE announcement_id = {ann} AND status = 'sent'"
-            ))
-            .await
-            == 2
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.wait_until(
+        &format!("SELECT COUNT(*) FROM outbox WHERE announcement_id = {ann} AND status = 'sent'"),
+        2,
+    )
+    .await;
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) FROM outbox WHERE announcement_id = {ann}"
@@ -903,6 +985,73 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
             "{other} is not an accepted speaker"
         );
     }
+
+    // An organizer who speaks on a talk reads none of its numbers: not in the dashboard's
+    // JSON, not on the page, not in the CSV (R1's review of Beta is still there).
+    sqlx::query("INSERT INTO talk_speakers (talk_id, user_id, joined_at) VALUES ($1, $2, 3)")
+        .bind(talk_b)
+        .bind(w.organizer.id)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    let (status, json) = app
+        .call_json(
+            &w.org,
+            "talks_dashboard",
+            &[
+                ("event_id", &eid),
+                ("track", ""),
+                ("kind", ""),
+                ("state", ""),
+                ("sort", "score"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let lines = v["lines"].as_array().unwrap();
+    let line = |title: &str| lines.iter().find(|l| l["title"] == title).unwrap().clone();
+    let beta = line("Beta talk");
+    assert_eq!(
+        (&beta["score"], &beta["spread"], &beta["reviews"], &beta["own"]),
+        (
+            &serde_json::json!(""),
+            &serde_json::json!(""),
+            &serde_json::json!(0),
+            &serde_json::json!(true)
+        ),
+        "{json}"
+    );
+    let alpha = line("Alpha talk");
+    assert_eq!(
+        (&alpha["score"], &alpha["own"]),
+        (&serde_json::json!("3.50"), &serde_json::json!(false))
+    );
+    let (_, html) = page(&app, &w.org, &from).await;
+    let row = &html[html.find(&format!("data-talk=\"{talk_b}\"")).expect("Beta's row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(!row.contains("1.00"), "{row}");
+    let csv = w
+        .org
+        .get(app.url(&format!("/e/{eid}/talks.csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let beta_csv = csv
+        .split("\r\n")
+        .find(|l| l.starts_with(&format!("{talk_b},Beta talk,")))
+        .expect("Beta in the CSV");
+    assert!(
+        beta_csv.ends_with(",,,"),
+        "reviews, score and spread blank: {beta_csv}"
+    );
+    assert!(
+        csv.contains(",2,3.50,1.00\r\n"),
+        "the other talk keeps its numbers"
+    );
     let _ = r2;
 }
 

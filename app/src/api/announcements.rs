@@ -50,8 +50,7 @@ pub async fn announcements_page(slug: String) -> Result<AnnouncementsView, AppEr
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
     let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
-    sbor_domain::communities::require_organizer(&ctx.db, c.id, &user).await?;
-    let list = sbor_domain::announcements::list(&ctx.db, c.id, false).await?;
+    let list = sbor_domain::announcements::list_for(&ctx.db, &user, c.id).await?;
     let mut events = Vec::new();
     for past in [false, true] {
         let query = sbor_domain::events::Query {
@@ -178,6 +177,10 @@ async fn progress_of(
     })
 }
 
+/// How many lines of the delivery log the page shows (the CSV has them all).
+#[cfg(feature = "ssr")]
+const DELIVERIES_SHOWN: i64 = 500;
+
 /// One announcement with its preview, reach, progress and (filtered) delivery log.
 #[server(endpoint = "announcement_page")]
 pub async fn announcement_page(id: i64, filter: String) -> Result<AnnouncementView, AppError> {
@@ -202,10 +205,10 @@ pub async fn announcement_page(id: i64, filter: String) -> Result<AnnouncementVi
         &user,
         id,
         Some(&filter).filter(|f| !f.is_empty()).map(|f| f.as_str()),
+        Some(DELIVERIES_SHOWN),
     )
     .await?
     .into_iter()
-    .take(500)
     .map(|d| DeliveryRow {
         email: d.email,
         status: d.status,
@@ -356,7 +359,7 @@ pub struct NewsView {
 pub async fn news_page(slug: String) -> Result<NewsView, AppError> {
     let ctx = ssr::ctx()?;
     let c = sbor_domain::communities::by_slug(&ctx.db, &slug).await?;
-    let items = sbor_domain::announcements::list(&ctx.db, c.id, true)
+    let items = sbor_domain::announcements::archive(&ctx.db, c.id)
         .await?
         .into_iter()
         .map(|a| NewsItem {

@@ -295,53 +295,29 @@ pub async fn delete_cfp_item(event_id: i64, what: String, id: i64) -> Result<(),
     use sbor_domain::{cfp, reviews};
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    // The item must belong to this event (the rules layer checks the caller organizes the
-    // item's own event).
+    // The rules layer checks that the caller organizes this event and deletes the item only
+    // if it is this event's (`NotFound` otherwise).
     let anchor = match what.as_str() {
         "session_type" => {
-            ensure(
-                cfp::session_types(&ctx.db, event_id)
-                    .await?
-                    .iter()
-                    .any(|x| x.id == id),
-            )?;
-            cfp::delete_session_type(&ctx.db, &user, id).await?;
+            cfp::delete_session_type(&ctx.db, &user, event_id, id).await?;
             "types"
         }
         "track" => {
-            ensure(cfp::tracks(&ctx.db, event_id).await?.iter().any(|x| x.id == id))?;
-            cfp::delete_track(&ctx.db, &user, id).await?;
+            cfp::delete_track(&ctx.db, &user, event_id, id).await?;
             "tracks"
         }
         "question" => {
-            ensure(
-                cfp::questions(&ctx.db, event_id)
-                    .await?
-                    .iter()
-                    .any(|x| x.id == id),
-            )?;
-            cfp::delete_question(&ctx.db, &user, id).await?;
+            cfp::delete_question(&ctx.db, &user, event_id, id).await?;
             "questions"
         }
         "category" => {
-            ensure(
-                reviews::categories(&ctx.db, event_id)
-                    .await?
-                    .iter()
-                    .any(|x| x.id == id),
-            )?;
-            reviews::delete_category(&ctx.db, &user, id).await?;
+            reviews::delete_category(&ctx.db, &user, event_id, id).await?;
             "categories"
         }
         _ => return Err(AppError::Refused("invalid_action".into())),
     };
     back(&ctx, event_id, anchor);
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-fn ensure(found: bool) -> Result<(), AppError> {
-    if found { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 #[server(endpoint = "add_track")]

@@ -32,6 +32,8 @@ pub struct DashboardLine {
     /// Weighted score with two decimals, empty without reviews.
     pub score: String,
     pub spread: String,
+    /// The caller speaks on this talk: the rules layer left reviews, score and spread out.
+    pub own: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -75,28 +77,19 @@ pub async fn talks_dashboard(
     state: String,
     sort: String,
 ) -> Result<DashboardView, AppError> {
-    use sbor_domain::{cfp, events, reviews};
+    use sbor_domain::{cfp, reviews};
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
     let filter = parse_filter(&track, &kind, &state, &sort);
-    let rows = reviews::dashboard(&ctx.db, &user, event_id, &filter).await?;
-    // The staged count is over the whole event; unfiltered, that is these very rows.
-    let unfiltered = filter.track_id.is_none() && filter.session_type_id.is_none() && filter.state.is_none();
-    let staged = if unfiltered {
-        rows.iter().filter(|r| r.staged_decision.is_some()).count()
-    } else {
-        reviews::dashboard(&ctx.db, &user, event_id, &Default::default())
-            .await?
-            .iter()
-            .filter(|r| r.staged_decision.is_some())
-            .count()
-    } as i64;
-    let event = events::get(&ctx.db, event_id).await?;
+    // One call: the organizer check and the event once, the staged count (over the whole
+    // event, whatever the filter) by one COUNT.
+    let page = reviews::dashboard_page(&ctx.db, &user, event_id, &filter).await?;
     let num = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
     Ok(DashboardView {
         event_id,
-        event_title: event.title,
-        lines: rows
+        event_title: page.event.title,
+        lines: page
+            .rows
             .into_iter()
             .map(|r| DashboardLine {
                 talk_id: r.talk_id,
@@ -110,6 +103,7 @@ pub async fn talks_dashboard(
                 reviews: r.summary.reviews,
                 score: num(r.summary.score),
                 spread: num(r.summary.spread),
+                own: r.own,
             })
             .collect(),
         tracks: cfp::tracks(&ctx.db, event_id)
@@ -122,7 +116,7 @@ pub async fn talks_dashboard(
             .into_iter()
             .map(|t| (t.id, t.name))
             .collect(),
-        staged,
+        staged: page.staged,
         track: filter.track_id.map(|i| i.to_string()).unwrap_or_default(),
         kind: filter.session_type_id.map(|i| i.to_string()).unwrap_or_default(),
         state: filter.state.map(|s| s.code().to_owned()).unwrap_or_default(),
@@ -241,6 +235,8 @@ pub struct OtherReview {
     pub scores: Vec<(String, i64)>,
     pub weighted: String,
     pub comment: String,
+    /// False only for the caller's own draft (nobody reads another's draft).
+    pub submitted: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -265,7 +261,9 @@ pub struct ReviewView {
     pub my_status: String,
     /// Reviews may still change (the talk is not decided).
     pub open: bool,
-    /// Every submitted review, once the caller submitted theirs; `None` before.
+    /// The reviews the caller may read (`sbor_domain::reviews::reviews_of`): every submitted
+    /// review once the caller submitted theirs, `None` before; organizers read the submitted
+    /// ones at once, and their own draft. Nobody reads another's draft.
     pub others: Option<Vec<OtherReview>>,
 }
 
@@ -276,14 +274,12 @@ pub async fn review_page(talk_id: i64) -> Result<ReviewView, AppError> {
     use sbor_domain::reviews::{self, Speakers};
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    let talk = reviews::talk_for_review(&ctx.db, &user, talk_id).await?;
-    let categories = reviews::categories(&ctx.db, talk.event_id).await?;
-    let mine = reviews::my_review(&ctx.db, &user, talk_id).await?;
-    let others = match reviews::reviews_of(&ctx.db, &user, talk_id).await {
-        Ok(list) => Some(list),
-        Err(sbor_domain::DomainError::Refused("submit_your_review_first")) => None,
-        Err(e) => return Err(e.into()),
-    };
+    let reviews::ReviewPage {
+        talk,
+        categories,
+        mine,
+        others,
+    } = reviews::review_page(&ctx.db, &user, talk_id).await?;
     let names: HashMap<i64, String> = categories.iter().map(|c| (c.id, c.name.clone())).collect();
     let score_of = |id: i64| {
         mine.as_ref()
@@ -343,6 +339,7 @@ pub async fn review_page(talk_id: i64) -> Result<ReviewView, AppError> {
                         .collect(),
                     weighted: r.weighted.map(|w| format!("{w:.2}")).unwrap_or_default(),
                     comment: r.comment,
+                    submitted: r.submitted,
                 })
                 .collect()
         }),

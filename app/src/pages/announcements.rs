@@ -12,7 +12,7 @@ use crate::api::{
     unsubscribe_info,
 };
 use crate::boot::{t, use_boot, use_lang};
-use crate::components::{Field, FormError, LoginRequired, Submit, TextArea, errors_of};
+use crate::components::{Field, FieldError, FormError, LoginRequired, Submit, TextArea, errors_of};
 
 fn param(name: &'static str) -> String {
     use_params_map()
@@ -82,7 +82,7 @@ fn list_view(v: AnnouncementsView) -> impl IntoView {
                 <Field label=at.reply_to name="reply_to" kind="email" errors/>
                 <div class="field">
                     <label for="audience">{at.audience}</label>
-                    <select id="audience" name="audience">
+                    <select id="audience" name="audience" aria-describedby="audience-error">
                         <option value="members">{at.all_members}</option>
                         <option value="organizers">{at.organizers_only}</option>
                         {v.events.into_iter().map(|(id, title)| view! {
@@ -105,9 +105,7 @@ fn list_view(v: AnnouncementsView) -> impl IntoView {
                             }
                         }).collect_view()}
                     </select>
-                    <p class="field-error" role="alert">
-                        {move || errors.get().filter(|e| e.field() == Some("audience")).map(|e| crate::i18n::error_message(use_lang(), e.code()))}
-                    </p>
+                    <FieldError errors field="audience"/>
                 </div>
                 <label class="check"><input type="checkbox" name="public" value="on"/> {at.public}</label>
                 <Submit label=at.save_draft pending=action.pending()/>

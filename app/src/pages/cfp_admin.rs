@@ -10,7 +10,7 @@ use crate::api::{
     RemoveReviewer, SaveCfp, SaveDecisionTemplate, cfp_admin_page,
 };
 use crate::boot::{t, use_boot, use_lang};
-use crate::components::{Field, FormError, LoginRequired, Submit, TextArea, errors_of};
+use crate::components::{Field, FieldError, FormError, LoginRequired, Submit, TextArea, errors_of};
 use crate::pages::event::event_id;
 use crate::review_texts::review_texts;
 
@@ -53,6 +53,7 @@ fn delete_button(
 
 fn cfp_view(v: CfpAdminView) -> impl IntoView {
     let rt = review_texts(use_lang());
+    let tx = t();
     let id = v.event_id;
     let save = ServerAction::<SaveCfp>::new();
     let save_errors = errors_of(save.value());
@@ -86,20 +87,20 @@ fn cfp_view(v: CfpAdminView) -> impl IntoView {
                 <input type="hidden" name="event_id" value=id/>
                 <Field label=rt.opens_at name="opens_at" kind="datetime-local" value=v.opens_at.clone() errors=save_errors hint=rt.local_time_hint/>
                 <Field label=rt.closes_at name="closes_at" kind="datetime-local" value=v.closes_at.clone() errors=save_errors/>
-                <p class="muted">{rt.time_zone} ": " {v.time_zone.clone()}</p>
-                <TextArea label=rt.description name="description" value=v.description.clone() errors=save_errors rows=6/>
+                <p class="muted">{tx.time_zone} ": " {v.time_zone.clone()}</p>
+                <TextArea label=tx.description name="description" value=v.description.clone() errors=save_errors rows=6/>
                 <fieldset class="field">
                     <legend>{rt.languages}</legend>
                     <label class="check"><input type="checkbox" name="lang_en" value="on" checked=has(&v.languages, "en")/> "English"</label>
                     <label class="check"><input type="checkbox" name="lang_ru" value="on" checked=has(&v.languages, "ru")/> "Русский"</label>
-                    <p class="field-error" role="alert">{move || save_errors.get().filter(|e| e.field() == Some("languages")).map(|e| crate::i18n::error_message(use_lang(), e.code()))}</p>
+                    <FieldError errors=save_errors field="languages"/>
                 </fieldset>
                 <fieldset class="field">
                     <legend>{rt.levels}</legend>
                     {rt.level_words.iter().map(|(code, word)| view! {
                         <label class="check"><input type="checkbox" name=format!("level_{code}") value="on" checked=has(&v.levels, code)/> {*word}</label>
                     }).collect_view()}
-                    <p class="field-error" role="alert">{move || save_errors.get().filter(|e| e.field() == Some("levels")).map(|e| crate::i18n::error_message(use_lang(), e.code()))}</p>
+                    <FieldError errors=save_errors field="levels"/>
                 </fieldset>
                 <label class="check"><input type="checkbox" name="anonymous_review" value="on" checked=v.anonymous_review/> {rt.anonymous_review}</label>
                 <label class="check"><input type="checkbox" name="late_edits" value="on" checked=v.late_edits/> {rt.late_edits}</label>
@@ -122,10 +123,10 @@ fn cfp_view(v: CfpAdminView) -> impl IntoView {
             <ActionForm action=add_type attr:novalidate=true>
                 <FormError errors=type_errors/>
                 <input type="hidden" name="event_id" value=id/>
-                <Field label=rt.name name="name" field="type_name" errors=type_errors/>
+                <Field label=tx.name name="name" field="type_name" errors=type_errors/>
                 <Field label=rt.minutes name="minutes" field="type_minutes" kind="number" value="40" errors=type_errors/>
                 <Field label=rt.own_deadline name="deadline" field="type_deadline" kind="datetime-local" errors=type_errors hint=rt.own_deadline_hint/>
-                <Submit label=rt.add pending=add_type.pending()/>
+                <Submit label=tx.add pending=add_type.pending()/>
             </ActionForm>
         </section>
 
@@ -142,9 +143,9 @@ fn cfp_view(v: CfpAdminView) -> impl IntoView {
             <ActionForm action=add_track attr:novalidate=true>
                 <FormError errors=track_errors/>
                 <input type="hidden" name="event_id" value=id/>
-                <Field label=rt.name name="name" field="track_name" errors=track_errors/>
+                <Field label=tx.name name="name" field="track_name" errors=track_errors/>
                 <Field label=rt.colour name="colour" field="track_colour" value="#3366cc" errors=track_errors hint=rt.colour_hint/>
-                <Submit label=rt.add pending=add_track.pending()/>
+                <Submit label=tx.add pending=add_track.pending()/>
             </ActionForm>
         </section>
 
@@ -174,7 +175,7 @@ fn cfp_view(v: CfpAdminView) -> impl IntoView {
                 <TextArea label=rt.options name="options" field="question_options" errors=question_errors rows=3/>
                 <small class="hint">{rt.options_hint}</small>
                 <label class="check"><input type="checkbox" name="required" value="on"/> {rt.required}</label>
-                <Submit label=rt.add pending=add_question.pending()/>
+                <Submit label=tx.add pending=add_question.pending()/>
             </ActionForm>
         </section>
 
@@ -188,9 +189,9 @@ fn cfp_view(v: CfpAdminView) -> impl IntoView {
             <ActionForm action=add_category attr:novalidate=true>
                 <FormError errors=category_errors/>
                 <input type="hidden" name="event_id" value=id/>
-                <Field label=rt.name name="name" field="category_name" errors=category_errors/>
+                <Field label=tx.name name="name" field="category_name" errors=category_errors/>
                 <Field label=rt.weight name="weight" field="category_weight" kind="number" value="1" errors=category_errors hint=rt.weight_hint/>
-                <Submit label=rt.add pending=add_category.pending()/>
+                <Submit label=tx.add pending=add_category.pending()/>
             </ActionForm>
         </section>
 
@@ -220,7 +221,7 @@ fn cfp_view(v: CfpAdminView) -> impl IntoView {
                         {tracks.iter().map(|(tid, name, _)| view! {
                             <label class="check"><input type="checkbox" name=format!("tracks[{tid}]") value="on"/> {name.clone()}</label>
                         }).collect_view()}
-                        <p class="field-error" role="alert">{move || assign_errors.get().filter(|e| e.field() == Some("reviewer_track_ids")).map(|e| crate::i18n::error_message(use_lang(), e.code()))}</p>
+                        <FieldError errors=assign_errors field="reviewer_track_ids"/>
                     </fieldset>
                 })}
                 <Submit label=rt.assign pending=assign.pending()/>
@@ -244,7 +245,7 @@ fn cfp_view(v: CfpAdminView) -> impl IntoView {
                         <input type="hidden" name="decision" value=tl.decision.clone()/>
                         <Field label=rt.subject name="subject" field=subject_field value=tl.subject errors=template_errors/>
                         <TextArea label=rt.body name="body" field=body_field value=tl.body errors=template_errors rows=6/>
-                        <Submit label=rt.save pending=template.pending()/>
+                        <Submit label=tx.save pending=template.pending()/>
                     </ActionForm>
                 }
             }).collect_view()}

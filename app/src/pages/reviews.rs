@@ -10,7 +10,7 @@ use crate::api::{
     review_page, review_queue, talks_dashboard,
 };
 use crate::boot::{t, use_boot, use_lang};
-use crate::components::{FormError, LoginRequired, errors_of};
+use crate::components::{FieldError, FormError, LoginRequired, TextArea, errors_of};
 use crate::pages::event::event_id;
 use crate::review_texts::{ReviewTexts, review_texts};
 
@@ -56,6 +56,7 @@ fn selected(current: &str, value: &str) -> bool {
 
 fn dashboard_view(v: DashboardView) -> impl IntoView {
     let rt = review_texts(use_lang());
+    let tx = t();
     let stage = ServerAction::<StageTalkDecision>::new();
     let stage_errors = errors_of(stage.value());
     let apply = ServerAction::<ApplyTalkDecisions>::new();
@@ -69,7 +70,7 @@ fn dashboard_view(v: DashboardView) -> impl IntoView {
             <h1>{rt.dashboard}</h1>
             <p class="actions left">
                 <a class="button small secondary" href=format!("/e/{id}/cfp/edit")>{rt.cfp_settings}</a>
-                <a class="button small secondary" href=format!("/e/{id}/talks.csv")>{rt.export_csv}</a>
+                <a class="button small secondary" href=format!("/e/{id}/talks.csv")>{tx.export_csv}</a>
             </p>
             <form method="get" action=format!("/e/{id}/talks") class="filters">
                 <label>{rt.track} " "
@@ -162,7 +163,7 @@ fn dashboard_line(
             <td>{l.session_type}</td>
             <td>{rt.state_word(&l.state)}</td>
             <td class="num score">{l.score}</td>
-            <td class="num reviews">{l.reviews}</td>
+            <td class="num reviews">{(!l.own).then_some(l.reviews)}</td>
             <td class="num">{l.spread}</td>
             <td>
                 {match l.staged.as_str() {
@@ -257,21 +258,9 @@ pub fn ReviewPage() -> impl IntoView {
 
 fn review_view(v: ReviewView) -> impl IntoView {
     let rt = review_texts(use_lang());
-    let lang = use_lang();
+    let tx = t();
     let save = ServerAction::<SaveReview>::new();
     let errors = errors_of(save.value());
-    let score_error = move || {
-        errors
-            .get()
-            .filter(|e| e.field() == Some("scores"))
-            .map(|e| crate::i18n::error_message(lang, e.code()))
-    };
-    let comment_error = move || {
-        errors
-            .get()
-            .filter(|e| e.field() == Some("comment"))
-            .map(|e| crate::i18n::error_message(lang, e.code()))
-    };
     let talk_id = v.talk_id;
     view! {
         <Title text=v.title.clone()/>
@@ -320,22 +309,18 @@ fn review_view(v: ReviewView) -> impl IntoView {
                             view! {
                                 <div class="field">
                                     <label for=id.clone()>{format!("{} ({} ×{})", c.name, rt.weight, c.weight)}</label>
-                                    <select id=id name=name>
+                                    <select id=id name=name aria-describedby="scores-error">
                                         <option value="" selected=mine.is_none()>"—"</option>
                                         {(0..=5).map(|s| view! { <option value=s.to_string() selected=mine == Some(s)>{s.to_string()}</option> }).collect_view()}
                                     </select>
                                 </div>
                             }
                         }).collect_view()}
-                        <p class="field-error" id="scores-error" role="alert">{score_error}</p>
+                        <FieldError errors field="scores"/>
                         <small class="hint">{rt.score_hint}</small>
-                        <div class="field">
-                            <label for="comment">{rt.comment}</label>
-                            <textarea id="comment" name="comment" rows=6>{v.comment.clone()}</textarea>
-                            <p class="field-error" id="comment-error" role="alert">{comment_error}</p>
-                        </div>
+                        <TextArea label=rt.comment name="comment" errors value=v.comment.clone() rows=6/>
                         <div class="actions left">
-                            <button type="submit" name="intent" value="save" class="button secondary">{rt.save}</button>
+                            <button type="submit" name="intent" value="save" class="button secondary">{tx.save}</button>
                             <button type="submit" name="intent" value="submit" class="button">{rt.submit}</button>
                         </div>
                     </ActionForm>
@@ -351,7 +336,9 @@ fn review_view(v: ReviewView) -> impl IntoView {
                     <ul class="reviews">
                         {list.into_iter().map(|r| view! {
                             <li class="review">
-                                <strong>{r.reviewer}</strong> " — " <span class="score">{r.weighted}</span>
+                                <strong>{r.reviewer}</strong>
+                                {(!r.submitted).then(|| view! { " " <span class="badge">{rt.review_status("draft")}</span> })}
+                                " — " <span class="score">{r.weighted}</span>
                                 <span class="muted">{" ("}{r.scores.iter().map(|(c, s)| format!("{c}: {s}")).collect::<Vec<_>>().join(", ")}{")"}</span>
                                 <p>{r.comment}</p>
                             </li>
