@@ -4,7 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::accounts::{Site, User};
-use crate::clock;
+use crate::clock::{self, Micros};
 use crate::email::Email;
 use crate::error::{DomainError, Result};
 use crate::lang::Lang;
@@ -266,14 +266,26 @@ pub async fn require_organizer(db: &Db, community_id: i64, user: &User) -> Resul
 
 /// Joins as a member; joining again changes nothing (an organizer stays organizer).
 pub async fn join(db: &Db, community_id: i64, user_id: i64) -> Result<()> {
+    let mut conn = db.write().acquire().await?;
+    join_in(&mut conn, community_id, user_id, clock::now()).await
+}
+
+/// [`join`] inside the caller's transaction, joined at `now`: an RSVP and a talk make their
+/// author a member together with their own change.
+pub(crate) async fn join_in(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    now: Micros,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'member', $3) \
          ON CONFLICT (community_id, user_id) DO NOTHING",
     )
     .bind(community_id)
     .bind(user_id)
-    .bind(clock::now())
-    .execute(db.write())
+    .bind(now)
+    .execute(conn)
     .await?;
     Ok(())
 }

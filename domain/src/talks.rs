@@ -502,20 +502,6 @@ async fn change_state(
     Ok(true)
 }
 
-/// Joins the community as a member, as an RSVP does (an organizer stays organizer).
-async fn join(tx: &mut AnyConnection, community_id: i64, user_id: i64, now: Micros) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'member', $3) \
-         ON CONFLICT (community_id, user_id) DO NOTHING",
-    )
-    .bind(community_id)
-    .bind(user_id)
-    .bind(now)
-    .execute(tx)
-    .await?;
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Writing talks
 
@@ -576,7 +562,7 @@ pub async fn create(db: &Db, actor: &User, target: Target, input: TalkInput<'_>)
         .await?;
     replace_answers(&mut tx, id, &c.answers).await?;
     record(&mut tx, id, None, State::Draft, "create", Some(actor.id), now, "").await?;
-    join(&mut tx, community_id, actor.id, now).await?;
+    communities::join_in(&mut tx, community_id, actor.id, now).await?;
     tx.commit().await?;
     get(db, id).await
 }
@@ -1020,7 +1006,7 @@ pub async fn accept_invitation(db: &Db, user: &User, token: &str) -> Result<Talk
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    join(&mut tx, talk.community_id, user.id, now).await?;
+    communities::join_in(&mut tx, talk.community_id, user.id, now).await?;
     tx.commit().await?;
     get(db, talk.id).await
 }
