@@ -42,11 +42,7 @@ impl Community {
 
     /// The links field, one URL per line.
     pub fn link_list(&self) -> Vec<&str> {
-        self.links
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect()
+        split_links(&self.links)
     }
 }
 
@@ -93,6 +89,23 @@ pub fn parse_url(raw: &str, field: &'static str) -> Result<String> {
     }
 }
 
+/// A stored links field (one URL per line, as [`parse_links`] joined it) as a list.
+pub fn split_links(stored: &str) -> Vec<&str> {
+    stored.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+}
+
+/// A links field as typed, one http(s) URL per line: blank lines are dropped, any other line
+/// must be a URL (`(field, "invalid_url")` otherwise).
+pub fn parse_links(raw: &str, field: &'static str) -> Result<Vec<String>> {
+    Ok(raw
+        .lines()
+        .map(|l| parse_url(l, field))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect())
+}
+
 pub fn parse_time_zone(raw: &str) -> Result<chrono_tz::Tz> {
     raw.trim()
         .parse::<chrono_tz::Tz>()
@@ -130,15 +143,7 @@ fn parse(input: &CommunityInput<'_>) -> Result<Parsed> {
     if input.description.chars().count() > 20_000 {
         return Err(DomainError::invalid("description", "too_long"));
     }
-    let links = input
-        .links
-        .lines()
-        .map(|l| parse_url(l, "links"))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let links = parse_links(input.links, "links")?.join("\n");
     Ok(Parsed {
         slug: parse_slug(input.slug)?,
         name: name.to_owned(),
