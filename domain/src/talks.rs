@@ -30,7 +30,7 @@ use crate::error::{DomainError, Result};
 use crate::events::{self, Event};
 use crate::lang::Lang;
 use crate::mail_templates::{self, Template};
-use crate::outbox::{self, NewMail};
+use crate::outbox::{self, NewMail, Rendered};
 use crate::speakers::{self, PublicSpeaker};
 use crate::{Db, accounts, communities, markdown, tokens};
 
@@ -723,12 +723,15 @@ pub async fn apply_staged(db: &Db, site: &Site, actor: &User, event_id: i64) -> 
     let ctx = DecisionContext::load(db, &form).await?;
     let now = clock::now();
     let mut tx = db.write().begin().await?;
+    let staged = "t.event_id = $1 AND t.staged_decision IS NOT NULL";
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM talks t WHERE t.event_id = $1 AND t.staged_decision IS NOT NULL ORDER BY t.id"
+        "SELECT {COLUMNS} FROM talks t WHERE {staged} ORDER BY t.id"
     ))
     .bind(event_id)
     .fetch_all(&mut *tx)
     .await?;
+    let mut speakers = recipients_where(&mut tx, staged, event_id).await?;
+    let mut mails = Vec::new();
     let mut applied = Applied::default();
     for row in &rows {
         let talk = Talk::from_row(row)?;
@@ -742,7 +745,15 @@ pub async fn apply_staged(db: &Db, site: &Site, actor: &User, event_id: i64) -> 
             Err(_) => false,
         };
         if changed {
-            queue_decision_mails(&mut tx, site, &ctx, &talk, decision.state(), now).await?;
+            let recipients = speakers.remove(&talk.id).unwrap_or_default();
+            mails.extend(decision_mails(
+                site,
+                &ctx,
+                &talk,
+                decision.state(),
+                now,
+                &recipients,
+            ));
             match decision {
                 Decision::Accept => applied.accepted += 1,
                 Decision::Reject => applied.rejected += 1,
@@ -755,6 +766,7 @@ pub async fn apply_staged(db: &Db, site: &Site, actor: &User, event_id: i64) -> 
             applied.skipped += 1;
         }
     }
+    outbox::enqueue_many_in(&mut tx, site, mails).await?;
     tx.commit().await?;
     Ok(applied)
 }
@@ -1040,24 +1052,70 @@ struct Recipient {
     lang: Lang,
 }
 
-async fn recipients(tx: &mut AnyConnection, talk_id: i64) -> Result<Vec<Recipient>> {
-    let rows = sqlx::query(
-        "SELECT u.id, u.email, u.display_name, u.lang FROM talk_speakers s JOIN users u ON u.id = s.user_id \
-         WHERE s.talk_id = $1 ORDER BY s.joined_at, u.id",
-    )
-    .bind(talk_id)
-    .fetch_all(&mut *tx)
+/// The speakers of the talks matching `condition` (on `talks t`, with `$1` = `param`), by
+/// talk, in the order they joined: one query however many talks.
+async fn recipients_where(
+    conn: &mut AnyConnection,
+    condition: &str,
+    param: i64,
+) -> Result<HashMap<i64, Vec<Recipient>>> {
+    let rows = sqlx::query(&format!(
+        "SELECT s.talk_id, u.id, u.email, u.display_name, u.lang FROM talk_speakers s \
+         JOIN talks t ON t.id = s.talk_id JOIN users u ON u.id = s.user_id \
+         WHERE {condition} ORDER BY s.talk_id, s.joined_at, u.id"
+    ))
+    .bind(param)
+    .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
+    let mut by_talk: HashMap<i64, Vec<Recipient>> = HashMap::new();
+    for r in &rows {
+        by_talk.entry(r.try_get("talk_id")?).or_default().push(Recipient {
+            user_id: r.try_get("id")?,
+            email: r.try_get("email")?,
+            name: r.try_get("display_name")?,
+            lang: Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or_default(),
+        });
+    }
+    Ok(by_talk)
+}
+
+/// One mail about talk `talk_id` to each of `speakers`, written by `render` in the speaker's
+/// language, as outbox kind `kind` with the key `talk:<id>:<what>:<user>`: the outbox never
+/// queues the same mail twice.
+fn speaker_mails(
+    talk_id: i64,
+    what: &str,
+    kind: &'static str,
+    speakers: &[Recipient],
+    render: impl Fn(&Recipient) -> Rendered,
+) -> Vec<NewMail> {
+    speakers
+        .iter()
         .map(|r| {
-            Ok(Recipient {
-                user_id: r.try_get("id")?,
-                email: r.try_get("email")?,
-                name: r.try_get("display_name")?,
-                lang: Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or_default(),
-            })
+            NewMail::new(
+                format!("talk:{talk_id}:{what}:{}", r.user_id),
+                kind,
+                &r.email,
+                render(r),
+            )
         })
         .collect()
+}
+
+/// [`speaker_mails`] to every speaker of one talk, queued in the caller's transaction.
+async fn mail_speakers(
+    tx: &mut AnyConnection,
+    site: &Site,
+    talk_id: i64,
+    what: &str,
+    kind: &'static str,
+    render: impl Fn(&Recipient) -> Rendered,
+) -> Result<()> {
+    let speakers = recipients_where(tx, "t.id = $1", talk_id)
+        .await?
+        .remove(&talk_id)
+        .unwrap_or_default();
+    outbox::enqueue_many_in(tx, site, speaker_mails(talk_id, what, kind, &speakers, render)).await
 }
 
 /// The event's title, or the community's name for a pool talk.
@@ -1075,28 +1133,18 @@ async fn place_of(tx: &mut AnyConnection, talk: &Talk) -> Result<String> {
 async fn queue_submitted_mails(tx: &mut AnyConnection, site: &Site, talk: &Talk) -> Result<()> {
     let place = place_of(tx, talk).await?;
     let url = site.link(&talk_path(talk.id));
-    let mails = recipients(tx, talk.id)
-        .await?
-        .into_iter()
-        .map(|r| {
-            let mail = mail_templates::render(
-                r.lang,
-                &Template::TalkSubmitted {
-                    name: &r.name,
-                    talk: &talk.title,
-                    place: &place,
-                    url: &url,
-                },
-            );
-            NewMail::new(
-                format!("talk:{}:submitted:{}", talk.id, r.user_id),
-                "talk_submitted",
-                &r.email,
-                mail,
-            )
-        })
-        .collect();
-    outbox::enqueue_many_in(tx, site, mails).await
+    mail_speakers(tx, site, talk.id, "submitted", "talk_submitted", |r| {
+        mail_templates::render(
+            r.lang,
+            &Template::TalkSubmitted {
+                name: &r.name,
+                talk: &talk.title,
+                place: &place,
+                url: &url,
+            },
+        )
+    })
+    .await
 }
 
 /// What decision mails of one event need, read once before the transaction.
@@ -1118,6 +1166,44 @@ impl DecisionContext {
     }
 }
 
+/// The mails telling the speakers of `talk` that it went `to` (accepted or rejected).
+fn decision_mails(
+    site: &Site,
+    ctx: &DecisionContext,
+    talk: &Talk,
+    to: State,
+    now: Micros,
+    speakers: &[Recipient],
+) -> Vec<NewMail> {
+    let accepted = to == State::Accepted;
+    let custom = if accepted { &ctx.accepted } else { &ctx.rejected };
+    let url = site.link(&talk_path(talk.id));
+    let what = format!("decision:{}", to.code());
+    speaker_mails(talk.id, &what, "talk_decision", speakers, |r| {
+        let (subject, body) = match custom {
+            Some(t) => (t.subject.as_str(), t.body.as_str()),
+            None => mail_templates::talk_decision_default(r.lang, accepted),
+        };
+        let deadline = mail_templates::instant_in(r.lang, &ctx.event, now + ctx.confirm_days * clock::DAY);
+        let vars = [
+            ("talk_title", talk.title.as_str()),
+            ("speaker_name", r.name.as_str()),
+            ("confirm_url", url.as_str()),
+            ("deadline", deadline.as_str()),
+        ];
+        mail_templates::render(
+            r.lang,
+            &Template::TalkDecision {
+                name: &r.name,
+                subject: &mail_templates::fill_placeholders(subject, &vars),
+                body: &mail_templates::fill_placeholders(body, &vars),
+                url: &url,
+                accepted,
+            },
+        )
+    })
+}
+
 async fn queue_decision_mails(
     tx: &mut AnyConnection,
     site: &Site,
@@ -1126,43 +1212,11 @@ async fn queue_decision_mails(
     to: State,
     now: Micros,
 ) -> Result<()> {
-    let accepted = to == State::Accepted;
-    let custom = if accepted { &ctx.accepted } else { &ctx.rejected };
-    let url = site.link(&talk_path(talk.id));
-    let mails = recipients(tx, talk.id)
+    let speakers = recipients_where(tx, "t.id = $1", talk.id)
         .await?
-        .into_iter()
-        .map(|r| {
-            let (subject, body) = match custom {
-                Some(t) => (t.subject.as_str(), t.body.as_str()),
-                None => mail_templates::talk_decision_default(r.lang, accepted),
-            };
-            let deadline =
-                mail_templates::instant_in(r.lang, &ctx.event, now + ctx.confirm_days * clock::DAY);
-            let vars = [
-                ("talk_title", talk.title.as_str()),
-                ("speaker_name", r.name.as_str()),
-                ("confirm_url", url.as_str()),
-                ("deadline", deadline.as_str()),
-            ];
-            let mail = mail_templates::render(
-                r.lang,
-                &Template::TalkDecision {
-                    name: &r.name,
-                    subject: &mail_templates::fill_placeholders(subject, &vars),
-                    body: &mail_templates::fill_placeholders(body, &vars),
-                    url: &url,
-                    accepted,
-                },
-            );
-            NewMail::new(
-                format!("talk:{}:decision:{}:{}", talk.id, to.code(), r.user_id),
-                "talk_decision",
-                &r.email,
-                mail,
-            )
-        })
-        .collect();
+        .remove(&talk.id)
+        .unwrap_or_default();
+    let mails = decision_mails(site, ctx, talk, to, now, &speakers);
     outbox::enqueue_many_in(tx, site, mails).await
 }
 
@@ -1201,11 +1255,14 @@ pub async fn remind_unconfirmed(db: &Db, site: &Site, now: Micros, after: Micros
         }
         let url = site.link(&talk_path(talk.id));
         let due = talk.decided_at.unwrap_or(now) + days * clock::DAY;
-        let mails = recipients(&mut tx, talk.id)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let mail = mail_templates::render(
+        mail_speakers(
+            &mut tx,
+            site,
+            talk.id,
+            "confirm_reminder",
+            "talk_confirm_reminder",
+            |r| {
+                mail_templates::render(
                     r.lang,
                     &Template::TalkConfirmReminder {
                         name: &r.name,
@@ -1214,16 +1271,10 @@ pub async fn remind_unconfirmed(db: &Db, site: &Site, now: Micros, after: Micros
                         deadline: &mail_templates::instant_in(r.lang, event, due),
                         url: &url,
                     },
-                );
-                NewMail::new(
-                    format!("talk:{}:confirm_reminder:{}", talk.id, r.user_id),
-                    "talk_confirm_reminder",
-                    &r.email,
-                    mail,
                 )
-            })
-            .collect();
-        outbox::enqueue_many_in(&mut tx, site, mails).await?;
+            },
+        )
+        .await?;
         tx.commit().await?;
         reminded += 1;
     }
@@ -1262,11 +1313,14 @@ pub async fn remind_slides(db: &Db, site: &Site, now: Micros) -> Result<usize> {
             continue;
         }
         let url = site.link(&talk_path(talk.id));
-        let mails = recipients(&mut tx, talk.id)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let mail = mail_templates::render(
+        mail_speakers(
+            &mut tx,
+            site,
+            talk.id,
+            "slides_reminder",
+            "talk_slides_reminder",
+            |r| {
+                mail_templates::render(
                     r.lang,
                     &Template::TalkSlidesReminder {
                         name: &r.name,
@@ -1274,16 +1328,10 @@ pub async fn remind_slides(db: &Db, site: &Site, now: Micros) -> Result<usize> {
                         place: &event_title,
                         url: &url,
                     },
-                );
-                NewMail::new(
-                    format!("talk:{}:slides_reminder:{}", talk.id, r.user_id),
-                    "talk_slides_reminder",
-                    &r.email,
-                    mail,
                 )
-            })
-            .collect();
-        outbox::enqueue_many_in(&mut tx, site, mails).await?;
+            },
+        )
+        .await?;
         tx.commit().await?;
         reminded += 1;
     }
