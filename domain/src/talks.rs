@@ -182,8 +182,8 @@ pub enum Target {
     Event { event_id: i64 },
 }
 
-/// The form a speaker fills in. Drafts need only a title; [`act`] with `Submit` checks the
-/// rest (abstract, session type, language, required answers).
+/// The form a speaker fills in. Drafts need only a title; submitting ([`propose`], or [`act`]
+/// with `Submit`) checks the rest (abstract, session type, language, required answers).
 #[derive(Clone, Debug)]
 pub struct TalkInput<'a> {
     pub title: &'a str,
@@ -288,16 +288,23 @@ pub fn validate_input(input: &TalkInput<'_>, form: Option<&CfpForm>) -> Result<C
 }
 
 /// What a submission needs beyond a draft (pure): an abstract; for an event, a session type
-/// (when the event has any), a language, and every required answer.
-pub fn check_complete(talk: &Talk, answers: &[(i64, String)], form: Option<&CfpForm>) -> Result<()> {
-    if talk.summary.trim().is_empty() {
+/// (when the event has any), a language, and every required answer. Takes the parts it reads,
+/// so a stored [`Talk`] and a [`Checked`] form not yet written are judged alike.
+pub fn check_complete(
+    summary: &str,
+    session_type_id: Option<i64>,
+    language: Option<Lang>,
+    answers: &[(i64, String)],
+    form: Option<&CfpForm>,
+) -> Result<()> {
+    if summary.trim().is_empty() {
         return Err(DomainError::invalid("summary", "required"));
     }
     if let Some(f) = form {
-        if !f.session_types.is_empty() && talk.session_type_id.is_none() {
+        if !f.session_types.is_empty() && session_type_id.is_none() {
             return Err(DomainError::invalid("session_type_id", "required"));
         }
-        if talk.language.is_none() {
+        if language.is_none() {
             return Err(DomainError::invalid("language", "required"));
         }
         if !cfp::missing_answers(&f.questions, answers).is_empty() {
@@ -334,9 +341,14 @@ impl Access {
 }
 
 pub(crate) async fn get(db: &Db, talk_id: i64) -> Result<Talk> {
+    get_in(&mut *db.read().acquire().await?, talk_id).await
+}
+
+/// [`get`] on the caller's connection (inside a transaction: as it sees the talk).
+async fn get_in(conn: &mut AnyConnection, talk_id: i64) -> Result<Talk> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM talks t WHERE t.id = $1"))
         .bind(talk_id)
-        .fetch_optional(db.read())
+        .fetch_optional(conn)
         .await?
         .ok_or(DomainError::NotFound)?;
     Talk::from_row(&row)
@@ -505,10 +517,44 @@ async fn change_state(
 // ---------------------------------------------------------------------------------------------
 // Writing talks
 
-/// Saves a new talk as a draft owned by `actor`, in a pool or an event's CfP, and makes the
-/// owner a member of the community. Drafts may be written any time; submitting checks the
-/// deadline. Refused: `no_cfp` (the event has none), `cfp_closed` (the event is cancelled).
+/// Proposes a new talk owned by `actor` to a pool or an event's CfP and makes the owner a
+/// member of the community; with `submit`, submits it too. Everything is checked before
+/// anything is written, and the talk, its speaker, answers and history, the membership, the
+/// submission and its mails (to every speaker, see [`act`]) are written in one transaction:
+/// a refused proposal leaves no draft behind.
+///
+/// For an event: a draft event's CfP exists only for its organizers (`NotFound`); refused
+/// `no_cfp` (the event has none) and `cfp_closed` (the event is cancelled). Then the form
+/// ([`validate_input`]) and the call's window: a closed call takes no new talks, drafts
+/// included (`cfp_not_open`, `cfp_closed`), though a draft may name a session type whose own
+/// deadline passed (its speakers change it before submitting); a submission must meet its
+/// session type's deadline (`deadline_passed`) and be complete ([`check_complete`]). The pool
+/// takes talks any time.
+pub async fn propose(
+    db: &Db,
+    site: &Site,
+    actor: &User,
+    target: Target,
+    input: TalkInput<'_>,
+    submit: bool,
+) -> Result<Talk> {
+    write_new(db, submit.then_some(site), actor, target, input).await
+}
+
+/// Saves a new talk as a draft: [`propose`] without submitting.
 pub async fn create(db: &Db, actor: &User, target: Target, input: TalkInput<'_>) -> Result<Talk> {
+    write_new(db, None, actor, target, input).await
+}
+
+/// [`propose`]; `submit_via` is the site whose links the submission mails carry, `None` for
+/// a draft.
+async fn write_new(
+    db: &Db,
+    submit_via: Option<&Site>,
+    actor: &User,
+    target: Target,
+    input: TalkInput<'_>,
+) -> Result<Talk> {
     let (community_id, event_id, form) = match target {
         Target::Pool { community_id } => {
             communities::get(db, community_id).await?;
@@ -533,6 +579,25 @@ pub async fn create(db: &Db, actor: &User, target: Target, input: TalkInput<'_>)
     };
     let c = validate_input(&input, form.as_ref())?;
     let now = clock::now();
+    if let Some(f) = &form {
+        if submit_via.is_some() {
+            f.check_open(c.session_type_id, now)?;
+        } else {
+            // Open for the whole call, or at least for the chosen session type (whose own
+            // deadline may run past the call's close).
+            f.check_open(None, now)
+                .or_else(|closed| f.check_open(c.session_type_id, now).map_err(|_| closed))?;
+        }
+    }
+    if submit_via.is_some() {
+        check_complete(
+            &c.summary,
+            c.session_type_id,
+            c.language,
+            &c.answers,
+            form.as_ref(),
+        )?;
+    }
     let mut tx = db.write().begin().await?;
     let row = sqlx::query(
         "INSERT INTO talks (community_id, event_id, owner_id, title, summary, description, notes, session_type_id, \
@@ -563,6 +628,14 @@ pub async fn create(db: &Db, actor: &User, target: Target, input: TalkInput<'_>)
     replace_answers(&mut tx, id, &c.answers).await?;
     record(&mut tx, id, None, State::Draft, "create", Some(actor.id), now, "").await?;
     communities::join_in(&mut tx, community_id, actor.id, now).await?;
+    if let Some(site) = submit_via {
+        let to = lifecycle::transition(State::Draft, Action::Submit, Role::Speaker)?;
+        if !change_state(&mut tx, id, State::Draft, to, Action::Submit, actor.id, now).await? {
+            return Err(DomainError::Refused("illegal_transition"));
+        }
+        let talk = get_in(&mut tx, id).await?;
+        queue_submitted_mails(&mut tx, site, &talk).await?;
+    }
     tx.commit().await?;
     get(db, id).await
 }
@@ -656,7 +729,13 @@ pub async fn act(db: &Db, site: &Site, actor: &User, talk_id: i64, action: Actio
     let mut tx = db.write().begin().await?;
     if action == Action::Submit {
         let answers = answers_of(&mut tx, talk_id).await?;
-        check_complete(&talk, &answers, form.as_ref())?;
+        check_complete(
+            &talk.summary,
+            talk.session_type_id,
+            talk.language,
+            &answers,
+            form.as_ref(),
+        )?;
         if let Some(f) = &form {
             f.check_open(talk.session_type_id, now)?;
         }

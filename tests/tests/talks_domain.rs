@@ -343,6 +343,32 @@ async fn submission_checks_deadlines_answers_and_lengths_and_changes_nothing(bac
         code(talks::act(db, site, &ann, talk.id, Action::Submit).await),
         "cfp_closed"
     );
+    // A closed call takes no new talks, not even drafts: nothing is written.
+    let event = Target::Event {
+        event_id: fx.event_id,
+    };
+    let all_talks = count(db, "SELECT COUNT(*) FROM talks").await;
+    for submit in [false, true] {
+        assert_eq!(
+            code(
+                talks::propose(
+                    db,
+                    site,
+                    &ann,
+                    event,
+                    input("Late", Some(talk_type.id), &answers),
+                    submit
+                )
+                .await
+            ),
+            "cfp_closed"
+        );
+    }
+    assert_eq!(
+        code(talks::create(db, &ann, event, input("Late", None, &answers)).await),
+        "cfp_closed"
+    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM talks").await, all_talks);
     let stored = talks::detail(db, &ann, talk.id).await.unwrap();
     assert_eq!(stored.talk.state, State::Draft, "nothing changed");
     assert_eq!(stored.talk.submitted_at, None);
@@ -368,6 +394,74 @@ async fn submission_checks_deadlines_answers_and_lengths_and_changes_nothing(bac
         .await,
         1
     );
+    // Proposed and submitted in one call: the same history and mail, written together.
+    let direct = talks::propose(
+        db,
+        site,
+        &ann,
+        event,
+        input("Traits", Some(talk_type.id), &answers),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(direct.state, State::Submitted);
+    assert!(direct.submitted_at.is_some());
+    assert_eq!(history_rows(db, direct.id).await, 2);
+    assert_eq!(
+        count(
+            db,
+            &format!(
+                "SELECT COUNT(*) FROM outbox WHERE idempotency_key = 'talk:{}:submitted:{}'",
+                direct.id, ann.id
+            )
+        )
+        .await,
+        1
+    );
+    // An incomplete or late submission leaves no draft behind; a draft may still name the
+    // session type whose own deadline passed.
+    let all_talks = count(db, "SELECT COUNT(*) FROM talks").await;
+    assert_eq!(
+        code(
+            talks::propose(
+                db,
+                site,
+                &ann,
+                event,
+                input("Traits", Some(talk_type.id), &[]),
+                true
+            )
+            .await
+        ),
+        "answers:answer_required"
+    );
+    assert_eq!(
+        code(
+            talks::propose(
+                db,
+                site,
+                &ann,
+                event,
+                input("Quick", Some(lightning.id), &answers),
+                true
+            )
+            .await
+        ),
+        "session_type_id:deadline_passed"
+    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM talks").await, all_talks);
+    let quick = talks::propose(
+        db,
+        site,
+        &ann,
+        event,
+        input("Quick", Some(lightning.id), &answers),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(quick.state, State::Draft);
     // Edits of a submitted talk stop at the deadline, unless organizers allow late edits.
     cfp::set(
         db,

@@ -244,9 +244,9 @@ fn parse_answers(answers: Option<HashMap<String, String>>) -> Result<Vec<(i64, S
     Ok(out)
 }
 
-/// Submits a new talk to an event's CfP: `intent` = `draft` saves it, `submit` also submits
-/// it. Everything is checked before anything is written, so a refused submission leaves no
-/// draft behind. The CfP must be open (also for drafts: a closed call takes no new talks).
+/// Proposes a new talk to an event's CfP: `intent` = `draft` saves it, `submit` also submits
+/// it. The rules layer checks everything (the CfP's window, also for drafts) before it writes
+/// anything, so a refused submission leaves no draft behind.
 #[server(endpoint = "create_talk")]
 pub async fn create_talk(
     event_id: i64,
@@ -264,7 +264,6 @@ pub async fn create_talk(
     use sbor_domain::talks;
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    let form = visible_form(&ctx, event_id).await?;
     let answers = parse_answers(answers)?;
     let input = talks::TalkInput {
         title: &title,
@@ -277,39 +276,10 @@ pub async fn create_talk(
         level: opt_level(level.as_deref().unwrap_or(""))?,
         answers: &answers,
     };
-    let checked = talks::validate_input(&input, Some(&form))?;
-    let now = sbor_domain::clock::now();
-    form.check_open(checked.session_type_id, now)?;
     let submit = intent == "submit";
+    let target = talks::Target::Event { event_id };
+    let talk = talks::propose(&ctx.db, &ctx.site, &user, target, input, submit).await?;
     if submit {
-        // The checks `act(Submit)` makes, before the draft exists.
-        let probe = talks::Talk {
-            id: 0,
-            community_id: form.event.community_id,
-            event_id: Some(event_id),
-            owner_id: user.id,
-            title: checked.title.clone(),
-            summary: checked.summary.clone(),
-            description: checked.description.clone(),
-            notes: checked.notes.clone(),
-            session_type_id: checked.session_type_id,
-            track_id: checked.track_id,
-            language: checked.language,
-            level: checked.level,
-            slides_url: String::new(),
-            recording_url: String::new(),
-            state: talks::State::Draft,
-            staged_decision: None,
-            submitted_at: None,
-            decided_at: None,
-            created_at: now,
-            updated_at: now,
-        };
-        talks::check_complete(&probe, &checked.answers, Some(&form))?;
-    }
-    let talk = talks::create(&ctx.db, &user, talks::Target::Event { event_id }, input).await?;
-    if submit {
-        talks::act(&ctx.db, &ctx.site, &user, talk.id, talks::Action::Submit).await?;
         ctx.mail_queued.notify_one();
     }
     done(
@@ -794,15 +764,9 @@ pub async fn propose_talk(
         answers: &[],
     };
     let submit = intent == "submit";
-    if submit && summary.trim().is_empty() {
-        return Err(AppError::Field {
-            field: "summary".into(),
-            code: "required".into(),
-        });
-    }
-    let talk = talks::create(&ctx.db, &user, talks::Target::Pool { community_id }, input).await?;
+    let target = talks::Target::Pool { community_id };
+    talks::propose(&ctx.db, &ctx.site, &user, target, input, submit).await?;
     if submit {
-        talks::act(&ctx.db, &ctx.site, &user, talk.id, talks::Action::Submit).await?;
         ctx.mail_queued.notify_one();
     }
     done(
