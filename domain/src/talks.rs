@@ -1021,11 +1021,40 @@ pub struct InvitationInfo {
     pub email: String,
     pub accepted: bool,
     pub expired: bool,
+    pub talk_state: State,
 }
 
-async fn find_invitation(db: &Db, token: &str) -> Result<(InvitationInfo, i64)> {
+impl InvitationInfo {
+    /// Why `user` (`None`: someone not logged in yet) cannot accept this invitation now, as
+    /// the refusal code [`accept_invitation`] gives, in the same order; `None` when they can
+    /// (or, logged out, could once logged in with the invited address).
+    pub fn problem(&self, user: Option<&User>) -> Option<&'static str> {
+        if self.accepted {
+            return Some("already_accepted");
+        }
+        if self.expired {
+            return Some("token_expired");
+        }
+        if let Some(u) = user {
+            if !u.email.eq_ignore_ascii_case(&self.email) {
+                return Some("wrong_account");
+            }
+            if !u.email_confirmed {
+                return Some("email_unconfirmed");
+            }
+        }
+        if self.talk_state.is_final() {
+            return Some("talk_closed");
+        }
+        None
+    }
+}
+
+/// The invitation behind `token`, its id and its talk's community.
+async fn find_invitation(db: &Db, token: &str) -> Result<(InvitationInfo, i64, i64)> {
     let row = sqlx::query(
-        "SELECT i.id, i.talk_id, i.email, i.expires_at, i.accepted_at, t.title, COALESCE(u.display_name, '') AS inviter \
+        "SELECT i.id, i.talk_id, i.email, i.expires_at, i.accepted_at, t.title, t.state, t.community_id, \
+           COALESCE(u.display_name, '') AS inviter \
          FROM talk_invitations i JOIN talks t ON t.id = i.talk_id LEFT JOIN users u ON u.id = i.invited_by \
          WHERE i.token_hash = $1",
     )
@@ -1041,12 +1070,15 @@ async fn find_invitation(db: &Db, token: &str) -> Result<(InvitationInfo, i64)> 
             email: row.try_get("email")?,
             accepted: row.try_get::<Option<i64>, _>("accepted_at")?.is_some(),
             expired: row.try_get::<i64, _>("expires_at")? <= clock::now(),
+            talk_state: parse_state(&row.try_get::<String, _>("state")?)?,
         },
         row.try_get("id")?,
+        row.try_get("community_id")?,
     ))
 }
 
-/// The invitation behind a mailed token. Refused: `invalid_token`.
+/// The invitation behind a mailed token (see [`InvitationInfo::problem`] for whether it can
+/// be accepted). Refused: `invalid_token`.
 pub async fn invitation(db: &Db, token: &str) -> Result<InvitationInfo> {
     Ok(find_invitation(db, token).await?.0)
 }
@@ -1058,22 +1090,9 @@ pub async fn invitation(db: &Db, token: &str) -> Result<InvitationInfo> {
 /// `already_accepted` the second time; `token_expired` after [`INVITATION_LIFETIME`];
 /// `invalid_token`; `talk_closed` for a talk in a final state.
 pub async fn accept_invitation(db: &Db, user: &User, token: &str) -> Result<Talk> {
-    let (info, invitation_id) = find_invitation(db, token).await?;
-    if info.accepted {
-        return Err(DomainError::Refused("already_accepted"));
-    }
-    if info.expired {
-        return Err(DomainError::Refused("token_expired"));
-    }
-    if !user.email.eq_ignore_ascii_case(&info.email) {
-        return Err(DomainError::Refused("wrong_account"));
-    }
-    if !user.email_confirmed {
-        return Err(DomainError::Refused("email_unconfirmed"));
-    }
-    let talk = get(db, info.talk_id).await?;
-    if talk.state.is_final() {
-        return Err(DomainError::Refused("talk_closed"));
+    let (info, invitation_id, community_id) = find_invitation(db, token).await?;
+    if let Some(problem) = info.problem(Some(user)) {
+        return Err(DomainError::Refused(problem));
     }
     let now = clock::now();
     let mut tx = db.write().begin().await?;
@@ -1092,14 +1111,14 @@ pub async fn accept_invitation(db: &Db, user: &User, token: &str) -> Result<Talk
         "INSERT INTO talk_speakers (talk_id, user_id, joined_at) VALUES ($1, $2, $3) \
          ON CONFLICT (talk_id, user_id) DO NOTHING",
     )
-    .bind(talk.id)
+    .bind(info.talk_id)
     .bind(user.id)
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    communities::join_in(&mut tx, talk.community_id, user.id, now).await?;
+    communities::join_in(&mut tx, community_id, user.id, now).await?;
     tx.commit().await?;
-    get(db, talk.id).await
+    get(db, info.talk_id).await
 }
 
 /// Removes a co-speaker: the owner and organizers may remove anyone but the owner, and a

@@ -555,6 +555,19 @@ async fn co_speaker_invitation_is_accepted_once_by_its_address_only(backend: Bac
         ("Async Rust", "bea@example.org")
     );
     assert_eq!(info.inviter_name, "Ann");
+    // The invitation page's verdict is the refusal that accepting would give.
+    assert_eq!(info.problem(None), None);
+    assert_eq!(info.problem(Some(&bea)), None);
+    assert_eq!(info.problem(Some(&carl)), Some("wrong_account"));
+    let unconfirmed = User {
+        email_confirmed: false,
+        ..bea.clone()
+    };
+    assert_eq!(info.problem(Some(&unconfirmed)), Some("email_unconfirmed"));
+    assert_eq!(
+        code(talks::accept_invitation(db, &unconfirmed, &token).await),
+        "email_unconfirmed"
+    );
     assert_eq!(
         code(talks::accept_invitation(db, &carl, &token).await),
         "wrong_account"
@@ -565,6 +578,10 @@ async fn co_speaker_invitation_is_accepted_once_by_its_address_only(backend: Bac
     );
     let talk = talks::accept_invitation(db, &bea, &token).await.unwrap();
     assert_eq!(talk.id, talk_id);
+    assert_eq!(
+        talks::invitation(db, &token).await.unwrap().problem(None),
+        Some("already_accepted")
+    );
     assert_eq!(
         code(talks::accept_invitation(db, &bea, &token).await),
         "already_accepted"
@@ -606,6 +623,20 @@ async fn co_speaker_invitation_is_accepted_once_by_its_address_only(backend: Bac
     );
     talks::remove_speaker(db, &bea, talk_id, bea.id).await.unwrap();
     assert!(talks::my_talks(db, &bea).await.unwrap().is_empty());
+    // A talk withdrawn after its invitation went out takes no more speakers.
+    talks::invite_co_speaker(db, site, &ann, talk_id, "carl@example.org")
+        .await
+        .unwrap();
+    let token = invitation_token(db).await;
+    talks::act(db, site, &ann, talk_id, Action::Withdraw)
+        .await
+        .unwrap();
+    let info = talks::invitation(db, &token).await.unwrap();
+    assert_eq!(info.problem(None), Some("talk_closed"));
+    assert_eq!(
+        code(talks::accept_invitation(db, &carl, &token).await),
+        "talk_closed"
+    );
 }
 
 async fn illegal_transitions_and_wrong_roles_leave_no_trace(backend: Backend) {

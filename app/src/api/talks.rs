@@ -563,18 +563,7 @@ pub async fn talk_invitation(token: String) -> Result<InvitationView, AppError> 
     let ctx = ssr::ctx()?;
     let info = sbor_domain::talks::invitation(&ctx.db, &token).await?;
     let me = ssr::request_info()?.user;
-    let problem = if info.accepted {
-        Some("already_accepted")
-    } else if info.expired {
-        Some("token_expired")
-    } else if me
-        .as_ref()
-        .is_some_and(|u| !u.email.eq_ignore_ascii_case(&info.email))
-    {
-        Some("wrong_account")
-    } else {
-        None
-    };
+    let problem = info.problem(me.as_ref());
     Ok(InvitationView {
         talk_title: info.talk_title,
         inviter: info.inviter_name,
