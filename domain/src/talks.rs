@@ -314,6 +314,29 @@ pub fn check_complete(
     Ok(())
 }
 
+/// Whether a speaker or organizer (`access`) may edit `talk` at `now`, the edit giving it
+/// `session_type_id` (pure): never in a final state (`talk_closed`); organizers any time;
+/// speakers a draft any time, else until the deadline of that session type (`cfp_not_open`,
+/// `cfp_closed`, `deadline_passed`, see [`CfpForm::check_open`]) unless the CfP allows late
+/// edits. Pool talks have no deadline.
+pub fn may_edit(
+    talk: &Talk,
+    access: &Access,
+    form: Option<&CfpForm>,
+    session_type_id: Option<i64>,
+    now: Micros,
+) -> Result<()> {
+    if talk.state.is_final() {
+        return Err(DomainError::Refused("talk_closed"));
+    }
+    match form {
+        Some(f) if !access.organizer && talk.state != State::Draft && !f.cfp.late_edits => {
+            f.check_open(session_type_id, now)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The roles a user holds on a talk.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Access {
@@ -640,26 +663,18 @@ async fn write_new(
     get(db, id).await
 }
 
-/// Edits a talk's text, session type, track, language, level and answers.
-///
-/// Speakers may edit drafts any time, and submitted (or accepted, confirmed) talks until the
-/// deadline (`cfp_closed` / `deadline_passed` after it) unless the CfP allows late edits;
-/// organizers any time. Talks in a final state are not edited: `talk_closed`.
+/// Edits a talk's text, session type, track, language, level and answers, when
+/// [`may_edit`] allows it (for the session type the edit gives the talk).
 pub async fn update(db: &Db, actor: &User, talk_id: i64, input: TalkInput<'_>) -> Result<Talk> {
     let (talk, access) = load(db, actor, talk_id).await?;
     require_speaker_or_organizer(&access)?;
     if talk.state.is_final() {
+        // What `may_edit` says first, said before the form is even read.
         return Err(DomainError::Refused("talk_closed"));
     }
     let form = form_of(db, &talk).await?;
     let c = validate_input(&input, form.as_ref())?;
-    if !access.organizer
-        && talk.state != State::Draft
-        && let Some(f) = &form
-        && !f.cfp.late_edits
-    {
-        f.check_open(c.session_type_id, clock::now())?;
-    }
+    may_edit(&talk, &access, form.as_ref(), c.session_type_id, clock::now())?;
     let mut tx = db.write().begin().await?;
     let done = sqlx::query(
         "UPDATE talks SET title = $1, summary = $2, description = $3, notes = $4, session_type_id = $5, \
@@ -1474,7 +1489,12 @@ pub struct PendingInvitation {
 pub struct TalkDetail {
     pub talk: Talk,
     pub community_name: String,
+    pub community_slug: String,
+    /// The community's zone, for a pool talk's times (an event's talk uses its event's).
+    pub community_time_zone: String,
     pub event_title: Option<String>,
+    /// The event's CfP, for the edit form; `None` in the pool.
+    pub form: Option<CfpForm>,
     pub speakers: Vec<TalkSpeaker>,
     /// `(question id, answer)`, in question order.
     pub answers: Vec<(i64, String)>,
@@ -1485,6 +1505,18 @@ pub struct TalkDetail {
     pub actions: Vec<Action>,
     /// The submission deadline for this talk's session type; `None` in the pool.
     pub deadline: Option<Micros>,
+    /// Whether the reader may edit the talk now ([`may_edit`], for its current session type).
+    pub editable: bool,
+}
+
+impl TalkDetail {
+    /// The zone its times are shown in: the event's, else the community's.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        match &self.form {
+            Some(f) => f.event.tz(),
+            None => self.community_time_zone.parse().unwrap_or(chrono_tz::UTC),
+        }
+    }
 }
 
 /// One speaker or organizer view of a talk. Reviewers get `Forbidden` (they read
@@ -1494,8 +1526,8 @@ pub async fn detail(db: &Db, actor: &User, talk_id: i64) -> Result<TalkDetail> {
     require_speaker_or_organizer(&access)?;
     let mut conn = db.read().acquire().await?;
     let names = sqlx::query(
-        "SELECT c.name AS community_name, e.title AS event_title FROM communities c \
-         LEFT JOIN events e ON e.id = $2 WHERE c.id = $1",
+        "SELECT c.name AS community_name, c.slug AS community_slug, c.time_zone AS community_time_zone, \
+           e.title AS event_title FROM communities c LEFT JOIN events e ON e.id = $2 WHERE c.id = $1",
     )
     .bind(talk.community_id)
     .bind(talk.event_id)
@@ -1544,23 +1576,28 @@ pub async fn detail(db: &Db, actor: &User, talk_id: i64) -> Result<TalkDetail> {
     })
     .collect::<Result<Vec<_>>>()?;
     drop(conn);
-    let deadline = match talk.event_id {
-        Some(event_id) => cfp::form(db, event_id)
-            .await
-            .ok()
-            .map(|f| f.deadline(talk.session_type_id)),
-        None => None,
+    // Only rows written behind the rules put a talk in an event without a CfP: such a talk
+    // has no form and no deadline. Any other failure is an error.
+    let form = match form_of(db, &talk).await {
+        Err(DomainError::NotFound) => None,
+        other => other?,
     };
+    let deadline = form.as_ref().map(|f| f.deadline(talk.session_type_id));
+    let editable = may_edit(&talk, &access, form.as_ref(), talk.session_type_id, clock::now()).is_ok();
     Ok(TalkDetail {
         actions: actions_for(&talk, &access),
         community_name: names.try_get("community_name")?,
+        community_slug: names.try_get("community_slug")?,
+        community_time_zone: names.try_get("community_time_zone")?,
         event_title: names.try_get("event_title")?,
+        form,
         speakers,
         answers,
         history,
         invitations,
         access,
         deadline,
+        editable,
         talk,
     })
 }

@@ -371,6 +371,7 @@ async fn submission_checks_deadlines_answers_and_lengths_and_changes_nothing(bac
     assert_eq!(count(db, "SELECT COUNT(*) FROM talks").await, all_talks);
     let stored = talks::detail(db, &ann, talk.id).await.unwrap();
     assert_eq!(stored.talk.state, State::Draft, "nothing changed");
+    assert!(stored.editable, "a draft is edited any time");
     assert_eq!(stored.talk.submitted_at, None);
     assert_eq!(
         (
@@ -475,6 +476,11 @@ async fn submission_checks_deadlines_answers_and_lengths_and_changes_nothing(bac
         code(talks::update(db, &ann, talk.id, input("Renamed", Some(talk_type.id), &answers)).await),
         "cfp_closed"
     );
+    assert!(!talks::detail(db, &ann, talk.id).await.unwrap().editable);
+    assert!(
+        talks::detail(db, &fx.organizer, talk.id).await.unwrap().editable,
+        "organizers edit any time"
+    );
     cfp::set(
         db,
         &fx.organizer,
@@ -486,6 +492,7 @@ async fn submission_checks_deadlines_answers_and_lengths_and_changes_nothing(bac
     )
     .await
     .unwrap();
+    assert!(talks::detail(db, &ann, talk.id).await.unwrap().editable);
     let t = talks::update(db, &ann, talk.id, input("Renamed", Some(talk_type.id), &answers))
         .await
         .unwrap();

@@ -390,26 +390,10 @@ pub struct TalkView {
 /// (reviewers: `Forbidden`; they read it on the review side).
 #[server(endpoint = "talk_page")]
 pub async fn talk_page(id: i64) -> Result<TalkView, AppError> {
-    use sbor_domain::talks::State;
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
     let d = sbor_domain::talks::detail(&ctx.db, &user, id).await?;
-    let c = sbor_domain::communities::get(&ctx.db, d.talk.community_id).await?;
-    let form = match d.talk.event_id {
-        Some(e) => Some(sbor_domain::cfp::form(&ctx.db, e).await?),
-        None => None,
-    };
-    let tz = form
-        .as_ref()
-        .map(|f| f.event.tz())
-        .unwrap_or_else(|| c.time_zone.parse().unwrap_or(chrono_tz::UTC));
-    let now = sbor_domain::clock::now();
-    let editable = !d.talk.state.is_final()
-        && (d.access.organizer
-            || d.talk.state == State::Draft
-            || form
-                .as_ref()
-                .is_none_or(|f| f.cfp.late_edits || f.check_open(d.talk.session_type_id, now).is_ok()));
+    let tz = d.tz();
     let t = d.talk;
     Ok(TalkView {
         id: t.id,
@@ -425,7 +409,7 @@ pub async fn talk_page(id: i64) -> Result<TalkView, AppError> {
         answers: d.answers,
         state: t.state.code().to_owned(),
         community_name: d.community_name,
-        community_slug: c.slug,
+        community_slug: d.community_slug,
         event: t.event_id.zip(d.event_title),
         deadline: d.deadline.map(|at| local(at, tz)),
         speakers: d
@@ -442,10 +426,10 @@ pub async fn talk_page(id: i64) -> Result<TalkView, AppError> {
         actions: d.actions.iter().map(|a| a.code().to_owned()).collect(),
         is_speaker: d.access.speaker,
         is_organizer: d.access.organizer,
-        editable,
+        editable: d.editable,
         slides_url: t.slides_url,
         recording_url: t.recording_url,
-        form: form.as_ref().map(form_view).unwrap_or_default(),
+        form: d.form.as_ref().map(form_view).unwrap_or_default(),
         limits: limits(),
     })
 }
