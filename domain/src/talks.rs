@@ -865,12 +865,13 @@ pub async fn apply_staged(db: &Db, site: &Site, actor: &User, event_id: i64) -> 
     Ok(applied)
 }
 
-/// Moves a pool talk into an upcoming event's CfP (organizers of its community): all text
-/// and speakers stay, the state becomes (or stays) submitted, the history says `move`. The
+/// Moves a submitted pool talk into an upcoming event's CfP (organizers of its community):
+/// all text and speakers stay, the talk stays submitted, the history says `move`. The
 /// session type and track are left empty for the organizer to set: they are per event.
 ///
 /// Refused: `not_in_pool`, `other_community`, `event_over`, `event_cancelled`, `no_cfp`,
-/// `illegal_transition` (only drafts and submitted talks move).
+/// `illegal_transition` (anything but a submitted talk: organizers see no drafts in the pool,
+/// and a move is no way round [`act`]'s submission checks).
 pub async fn move_to_event(db: &Db, actor: &User, talk_id: i64, event_id: i64) -> Result<Talk> {
     let (talk, access) = load(db, actor, talk_id).await?;
     require_organizer(&access)?;
@@ -891,19 +892,18 @@ pub async fn move_to_event(db: &Db, actor: &User, talk_id: i64, event_id: i64) -
     if cfp::get(db, event_id).await?.is_none() {
         return Err(DomainError::Refused("no_cfp"));
     }
-    if !matches!(talk.state, State::Draft | State::Submitted) {
+    if talk.state != State::Submitted {
         return Err(DomainError::Refused("illegal_transition"));
     }
     let mut tx = db.write().begin().await?;
     let done = sqlx::query(
-        "UPDATE talks SET event_id = $1, state = 'submitted', session_type_id = NULL, track_id = NULL, \
-           staged_decision = NULL, submitted_at = COALESCE(submitted_at, $2), updated_at = $2 \
-         WHERE id = $3 AND event_id IS NULL AND state = $4",
+        "UPDATE talks SET event_id = $1, session_type_id = NULL, track_id = NULL, staged_decision = NULL, \
+           submitted_at = COALESCE(submitted_at, $2), updated_at = $2 \
+         WHERE id = $3 AND event_id IS NULL AND state = 'submitted'",
     )
     .bind(event_id)
     .bind(now)
     .bind(talk_id)
-    .bind(talk.state.code())
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
@@ -912,7 +912,7 @@ pub async fn move_to_event(db: &Db, actor: &User, talk_id: i64, event_id: i64) -
     record(
         &mut tx,
         talk_id,
-        Some(talk.state),
+        Some(State::Submitted),
         State::Submitted,
         "move",
         Some(actor.id),

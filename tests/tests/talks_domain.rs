@@ -1268,6 +1268,18 @@ async fn pool_talks_move_into_an_event_and_reminders_go_once(backend: Backend) {
         code(talks::move_to_event(db, &fx.organizer, t.id, bare).await),
         "no_cfp"
     );
+    // A draft is its speakers' until they submit it: it does not move, and stays a draft.
+    let draft = talks::create(db, &ann, pool, input("Half-written", None, &[]))
+        .await
+        .unwrap();
+    let draft_history = history_rows(db, draft.id).await;
+    assert_eq!(
+        code(talks::move_to_event(db, &fx.organizer, draft.id, fx.event_id).await),
+        "illegal_transition"
+    );
+    let still = talks::detail(db, &ann, draft.id).await.unwrap();
+    assert!(still.talk.in_pool() && still.talk.state == State::Draft);
+    assert_eq!(history_rows(db, draft.id).await, draft_history);
 
     let moved = talks::move_to_event(db, &fx.organizer, t.id, fx.event_id)
         .await
