@@ -1268,6 +1268,12 @@ async fn pool_talks_move_into_an_event_and_reminders_go_once(backend: Backend) {
         code(talks::move_to_event(db, &fx.organizer, t.id, bare).await),
         "no_cfp"
     );
+    let past = event(db, &fx.organizer, fx.community_id, "Last week", -7).await;
+    open_cfp(&fx, past, false).await;
+    assert_eq!(
+        code(talks::move_to_event(db, &fx.organizer, t.id, past).await),
+        "event_over"
+    );
     // A draft is its speakers' until they submit it: it does not move, and stays a draft.
     let draft = talks::create(db, &ann, pool, input("Half-written", None, &[]))
         .await
