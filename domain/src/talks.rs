@@ -1714,32 +1714,34 @@ pub async fn my_talks(db: &Db, user: &User) -> Result<Vec<MyTalk>> {
         .collect()
 }
 
-/// A proposal in a community's pool, for its organizers.
+/// A proposal in a community's pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolTalk {
     pub talk: Talk,
     pub speakers: Vec<String>,
 }
 
-/// The pool's submitted proposals (drafts stay private to their speakers), oldest first.
-pub async fn pool(db: &Db, actor: &User, community_id: i64) -> Result<Vec<PoolTalk>> {
-    communities::require_organizer(db, community_id, actor).await?;
-    let condition = "t.community_id = $1 AND t.event_id IS NULL AND t.state = 'submitted'";
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM talks t WHERE {condition} ORDER BY t.submitted_at, t.id"
-    ))
-    .bind(community_id)
-    .fetch_all(db.read())
-    .await?;
-    let mut speakers: HashMap<i64, Vec<String>> = HashMap::new();
-    for r in sqlx::query(&format!(
+/// The talks matching `condition` (on `talks t`, with `$1`, `$2`, … = `params`) in `order`,
+/// each with its speakers' names, owner first: two queries.
+async fn pool_talks_where(db: &Db, condition: &str, order: &str, params: &[i64]) -> Result<Vec<PoolTalk>> {
+    let mut conn = db.read().acquire().await?;
+    let sql = format!("SELECT {COLUMNS} FROM talks t WHERE {condition} ORDER BY {order}");
+    let mut q = sqlx::query(&sql);
+    for p in params {
+        q = q.bind(*p);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let sql = format!(
         "SELECT s.talk_id, u.display_name FROM talk_speakers s JOIN talks t ON t.id = s.talk_id \
-         JOIN users u ON u.id = s.user_id WHERE {condition} ORDER BY s.talk_id, s.joined_at, u.id"
-    ))
-    .bind(community_id)
-    .fetch_all(db.read())
-    .await?
-    {
+         JOIN users u ON u.id = s.user_id WHERE {condition} \
+         ORDER BY s.talk_id, CASE WHEN s.user_id = t.owner_id THEN 0 ELSE 1 END, s.joined_at, u.id"
+    );
+    let mut q = sqlx::query(&sql);
+    for p in params {
+        q = q.bind(*p);
+    }
+    let mut speakers: HashMap<i64, Vec<String>> = HashMap::new();
+    for r in q.fetch_all(&mut *conn).await? {
         speakers
             .entry(r.try_get("talk_id")?)
             .or_default()
@@ -1753,6 +1755,50 @@ pub async fn pool(db: &Db, actor: &User, community_id: i64) -> Result<Vec<PoolTa
                 talk,
             })
         })
+        .collect()
+}
+
+/// The pool's submitted proposals (drafts stay private to their speakers), oldest first; for
+/// the community's organizers.
+pub async fn pool(db: &Db, actor: &User, community_id: i64) -> Result<Vec<PoolTalk>> {
+    communities::require_organizer(db, community_id, actor).await?;
+    pool_talks_where(
+        db,
+        "t.community_id = $1 AND t.event_id IS NULL AND t.state = 'submitted'",
+        "t.submitted_at, t.id",
+        &[community_id],
+    )
+    .await
+}
+
+/// The user's own proposals in a community's pool, in any state, newest first.
+pub async fn my_pool_talks(db: &Db, user: &User, community_id: i64) -> Result<Vec<PoolTalk>> {
+    pool_talks_where(
+        db,
+        "t.community_id = $1 AND t.event_id IS NULL \
+         AND t.id IN (SELECT talk_id FROM talk_speakers WHERE user_id = $2)",
+        "t.created_at DESC, t.id DESC",
+        &[community_id, user.id],
+    )
+    .await
+}
+
+/// Where organizers may move the community's pool talks ([`move_to_event`]): its events that
+/// have a CfP, are not cancelled and have not ended, soonest first (at most 50), as
+/// `(id, title)`. One query.
+pub async fn move_targets(db: &Db, actor: &User, community_id: i64) -> Result<Vec<(i64, String)>> {
+    communities::require_organizer(db, community_id, actor).await?;
+    let rows = sqlx::query(
+        "SELECT e.id, e.title FROM events e JOIN cfps f ON f.event_id = e.id \
+         WHERE e.community_id = $1 AND e.status <> 'cancelled' AND e.ends_at > $2 \
+         ORDER BY e.starts_at, e.id LIMIT 50",
+    )
+    .bind(community_id)
+    .bind(clock::now())
+    .fetch_all(db.read())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("title")?)))
         .collect()
 }
 

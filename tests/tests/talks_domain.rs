@@ -1274,6 +1274,17 @@ async fn pool_talks_move_into_an_event_and_reminders_go_once(backend: Backend) {
         code(talks::move_to_event(db, &fx.organizer, t.id, past).await),
         "event_over"
     );
+    // Only upcoming events with a CfP are offered as targets.
+    assert_eq!(
+        talks::move_targets(db, &fx.organizer, fx.community_id)
+            .await
+            .unwrap(),
+        vec![(fx.event_id, "RustConf".to_owned())]
+    );
+    assert_eq!(
+        code(talks::move_targets(db, &ann, fx.community_id).await),
+        "forbidden"
+    );
     // A draft is its speakers' until they submit it: it does not move, and stays a draft.
     let draft = talks::create(db, &ann, pool, input("Half-written", None, &[]))
         .await
@@ -1286,6 +1297,16 @@ async fn pool_talks_move_into_an_event_and_reminders_go_once(backend: Backend) {
     let still = talks::detail(db, &ann, draft.id).await.unwrap();
     assert!(still.talk.in_pool() && still.talk.state == State::Draft);
     assert_eq!(history_rows(db, draft.id).await, draft_history);
+    // The pool page's "mine": both of Ann's pool talks, drafts too, newest first.
+    assert_eq!(
+        talks::my_pool_talks(db, &ann, fx.community_id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.talk.id)
+            .collect::<Vec<_>>(),
+        vec![draft.id, t.id]
+    );
 
     let moved = talks::move_to_event(db, &fx.organizer, t.id, fx.event_id)
         .await

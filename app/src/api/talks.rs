@@ -308,7 +308,8 @@ pub struct MyTalkView {
     /// `None`: the community's talk pool.
     pub event: Option<(i64, String)>,
     pub speakers: Vec<String>,
-    pub history: Vec<HistoryView>,
+    /// How many entries its history has (the talk's page shows them).
+    pub history_count: usize,
 }
 
 #[cfg(feature = "ssr")]
@@ -340,7 +341,7 @@ pub async fn my_talks() -> Result<Vec<MyTalkView>, AppError> {
             community_name: m.community_name,
             event: m.talk.event_id.zip(m.event_title),
             speakers: m.speakers,
-            history: m.history.into_iter().map(history_view).collect(),
+            history_count: m.history.len(),
         })
         .collect())
 }
@@ -653,50 +654,29 @@ pub struct PoolView {
 /// A community's talk pool: the caller's proposals, and for organizers all of them.
 #[server(endpoint = "pool_page")]
 pub async fn pool_page(slug: String) -> Result<PoolView, AppError> {
-    use sbor_domain::{communities, events, talks};
+    use sbor_domain::{communities, talks};
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
     let c = communities::by_slug(&ctx.db, &slug).await?;
-    let mine = talks::my_talks(&ctx.db, &user)
+    let item = |p: talks::PoolTalk| PoolItem {
+        id: p.talk.id,
+        title: p.talk.title,
+        summary: p.talk.summary,
+        state: p.talk.state.code().to_owned(),
+        speakers: p.speakers,
+    };
+    let mine = talks::my_pool_talks(&ctx.db, &user, c.id)
         .await?
         .into_iter()
-        .filter(|m| m.talk.community_id == c.id && m.talk.in_pool())
-        .map(|m| PoolItem {
-            id: m.talk.id,
-            title: m.talk.title,
-            summary: m.talk.summary,
-            state: m.talk.state.code().to_owned(),
-            speakers: m.speakers,
-        })
+        .map(item)
         .collect();
-    let organizer = communities::can_manage(&ctx.db, c.id, &user).await?;
-    let (all, events) = if organizer {
+    let (all, events) = if communities::can_manage(&ctx.db, c.id, &user).await? {
         let all = talks::pool(&ctx.db, &user, c.id)
             .await?
             .into_iter()
-            .map(|p| PoolItem {
-                id: p.talk.id,
-                title: p.talk.title,
-                summary: p.talk.summary,
-                state: p.talk.state.code().to_owned(),
-                speakers: p.speakers,
-            })
+            .map(item)
             .collect();
-        let query = events::Query {
-            community_id: Some(c.id),
-            include_drafts: true,
-            limit: 50,
-            ..Default::default()
-        };
-        let mut with_cfp = Vec::new();
-        for l in events::search(&ctx.db, &query).await? {
-            if l.event.status != events::Status::Cancelled
-                && sbor_domain::cfp::get(&ctx.db, l.event.id).await?.is_some()
-            {
-                with_cfp.push((l.event.id, l.event.title));
-            }
-        }
-        (Some(all), with_cfp)
+        (Some(all), talks::move_targets(&ctx.db, &user, c.id).await?)
     } else {
         (None, Vec::new())
     };
