@@ -4,7 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::accounts::{Site, User};
-use crate::clock;
+use crate::clock::{self, Micros};
 use crate::email::Email;
 use crate::error::{DomainError, Result};
 use crate::lang::Lang;
@@ -42,11 +42,7 @@ impl Community {
 
     /// The links field, one URL per line.
     pub fn link_list(&self) -> Vec<&str> {
-        self.links
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect()
+        split_links(&self.links)
     }
 }
 
@@ -93,6 +89,23 @@ pub fn parse_url(raw: &str, field: &'static str) -> Result<String> {
     }
 }
 
+/// A stored links field (one URL per line, as [`parse_links`] joined it) as a list.
+pub fn split_links(stored: &str) -> Vec<&str> {
+    stored.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
+}
+
+/// A links field as typed, one http(s) URL per line: blank lines are dropped, any other line
+/// must be a URL (`(field, "invalid_url")` otherwise).
+pub fn parse_links(raw: &str, field: &'static str) -> Result<Vec<String>> {
+    Ok(raw
+        .lines()
+        .map(|l| parse_url(l, field))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect())
+}
+
 pub fn parse_time_zone(raw: &str) -> Result<chrono_tz::Tz> {
     raw.trim()
         .parse::<chrono_tz::Tz>()
@@ -130,15 +143,7 @@ fn parse(input: &CommunityInput<'_>) -> Result<Parsed> {
     if input.description.chars().count() > 20_000 {
         return Err(DomainError::invalid("description", "too_long"));
     }
-    let links = input
-        .links
-        .lines()
-        .map(|l| parse_url(l, "links"))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let links = parse_links(input.links, "links")?.join("\n");
     Ok(Parsed {
         slug: parse_slug(input.slug)?,
         name: name.to_owned(),
@@ -266,14 +271,26 @@ pub async fn require_organizer(db: &Db, community_id: i64, user: &User) -> Resul
 
 /// Joins as a member; joining again changes nothing (an organizer stays organizer).
 pub async fn join(db: &Db, community_id: i64, user_id: i64) -> Result<()> {
+    let mut conn = db.write().acquire().await?;
+    join_in(&mut conn, community_id, user_id, clock::now()).await
+}
+
+/// [`join`] inside the caller's transaction, joined at `now`: an RSVP and a talk make their
+/// author a member together with their own change.
+pub(crate) async fn join_in(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    now: Micros,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'member', $3) \
          ON CONFLICT (community_id, user_id) DO NOTHING",
     )
     .bind(community_id)
     .bind(user_id)
-    .bind(clock::now())
-    .execute(db.write())
+    .bind(now)
+    .execute(conn)
     .await?;
     Ok(())
 }

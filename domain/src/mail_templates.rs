@@ -294,11 +294,19 @@ fn talk_words(lang: Lang, template: &Template<'_>, greet: &dyn Fn(&str) -> Strin
                         "{inviter} предлагает доклад «{talk}» для «{place}» и хочет выступить вместе с вами."
                     )
                 },
-                if en {
-                    "Open the link while logged in with this email address to accept. It works for 14 days."
-                        .into()
-                } else {
-                    "Чтобы согласиться, откройте ссылку, войдя в учётную запись с этим адресом. Ссылка действует 14 дней.".into()
+                {
+                    let days = crate::talks::INVITATION_LIFETIME / crate::clock::DAY;
+                    if en {
+                        format!(
+                            "Open the link while logged in with this email address to accept. It works for {days} {}.",
+                            if days == 1 { "day" } else { "days" }
+                        )
+                    } else {
+                        format!(
+                            "Чтобы согласиться, откройте ссылку, войдя в учётную запись с этим адресом. Ссылка действует {days} {}.",
+                            days_ru(days)
+                        )
+                    }
                 },
             ],
             (
@@ -962,9 +970,48 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// "день", "дня" or "дней" after the number `n`.
+fn days_ru(n: i64) -> &'static str {
+    match (n % 10, n % 100) {
+        (1, r) if r != 11 => "день",
+        (2..=4, r) if !(12..=14).contains(&r) => "дня",
+        _ => "дней",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_invitation_says_how_long_it_works() {
+        let days = crate::talks::INVITATION_LIFETIME / crate::clock::DAY;
+        for (lang, words) in [
+            (
+                Lang::En,
+                format!("It works for {days} {}.", if days == 1 { "day" } else { "days" }),
+            ),
+            (Lang::Ru, format!("Ссылка действует {days} {}.", days_ru(days))),
+        ] {
+            let m = render(
+                lang,
+                &Template::TalkInvitation {
+                    name: "Bea",
+                    inviter: "Ann",
+                    talk: "Async Rust",
+                    place: "RustConf",
+                    url: "https://sbor.example.org/invitations/talk?token=x",
+                },
+            );
+            assert!(m.text.contains(&words), "{}", m.text);
+        }
+        assert_eq!(
+            [1, 2, 5, 11, 14, 21, 22, 25, 101, 112].map(days_ru),
+            [
+                "день", "дня", "дней", "дней", "дней", "день", "дня", "дней", "день", "дней"
+            ]
+        );
+    }
 
     #[test]
     fn every_footer_links_to_the_notification_settings() {

@@ -247,15 +247,7 @@ pub(crate) async fn respond_locked(
         }
     };
     if going {
-        sqlx::query(
-            "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'member', $3) \
-             ON CONFLICT (community_id, user_id) DO NOTHING",
-        )
-        .bind(event.community_id)
-        .bind(user.id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        communities::join_in(&mut *tx, event.community_id, user.id, now).await?;
     }
     // Seats freed (a cancellation, fewer guests) or a waiting party that shrank: let the
     // waitlist move.

@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 
 use crate::accounts::User;
 use crate::clock::{self, Micros};
-use crate::communities::parse_url;
+use crate::communities::{self, parse_url};
 use crate::error::{DomainError, Result};
 use crate::talks::{self, PublicTalk};
 use crate::{Db, markdown};
@@ -71,15 +71,15 @@ impl PublicSpeaker {
             bio: r.try_get("speaker_bio")?,
             photo_url: r.try_get("speaker_photo")?,
             company: r.try_get("speaker_company")?,
-            links: split_links(&r.try_get::<String, _>("speaker_links")?),
+            links: owned_links(&r.try_get::<String, _>("speaker_links")?),
         })
     }
 }
 
-fn split_links(s: &str) -> Vec<String> {
-    s.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
+/// A stored links field, read as a community's is ([`communities::split_links`]).
+fn owned_links(stored: &str) -> Vec<String> {
+    communities::split_links(stored)
+        .into_iter()
         .map(str::to_owned)
         .collect()
 }
@@ -145,14 +145,7 @@ pub fn validate_profile(input: &ProfileInput<'_>) -> Result<(String, String, Str
     if company.chars().count() > MAX_COMPANY || company.contains(['\r', '\n']) {
         return Err(DomainError::invalid("company", "too_long"));
     }
-    let links = input
-        .links
-        .lines()
-        .map(|l| parse_url(l, "links"))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>();
+    let links = communities::parse_links(input.links, "links")?;
     if links.len() > MAX_LINKS {
         return Err(DomainError::invalid("links", "too_many_links"));
     }
@@ -187,7 +180,7 @@ pub async fn profile(db: &Db, user_id: i64) -> Result<SpeakerProfile> {
         bio: text("bio")?,
         photo_url: text("photo_url")?,
         company: text("company")?,
-        links: split_links(&text("links")?),
+        links: owned_links(&text("links")?),
         availability: text("availability")?,
         updated_at: row.try_get("updated_at")?,
     })

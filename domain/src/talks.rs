@@ -30,7 +30,7 @@ use crate::error::{DomainError, Result};
 use crate::events::{self, Event};
 use crate::lang::Lang;
 use crate::mail_templates::{self, Template};
-use crate::outbox::{self, NewMail};
+use crate::outbox::{self, NewMail, Rendered};
 use crate::speakers::{self, PublicSpeaker};
 use crate::{Db, accounts, communities, markdown, tokens};
 
@@ -182,8 +182,8 @@ pub enum Target {
     Event { event_id: i64 },
 }
 
-/// The form a speaker fills in. Drafts need only a title; [`act`] with `Submit` checks the
-/// rest (abstract, session type, language, required answers).
+/// The form a speaker fills in. Drafts need only a title; submitting ([`propose`], or [`act`]
+/// with `Submit`) checks the rest (abstract, session type, language, required answers).
 #[derive(Clone, Debug)]
 pub struct TalkInput<'a> {
     pub title: &'a str,
@@ -288,16 +288,23 @@ pub fn validate_input(input: &TalkInput<'_>, form: Option<&CfpForm>) -> Result<C
 }
 
 /// What a submission needs beyond a draft (pure): an abstract; for an event, a session type
-/// (when the event has any), a language, and every required answer.
-pub fn check_complete(talk: &Talk, answers: &[(i64, String)], form: Option<&CfpForm>) -> Result<()> {
-    if talk.summary.trim().is_empty() {
+/// (when the event has any), a language, and every required answer. Takes the parts it reads,
+/// so a stored [`Talk`] and a [`Checked`] form not yet written are judged alike.
+pub fn check_complete(
+    summary: &str,
+    session_type_id: Option<i64>,
+    language: Option<Lang>,
+    answers: &[(i64, String)],
+    form: Option<&CfpForm>,
+) -> Result<()> {
+    if summary.trim().is_empty() {
         return Err(DomainError::invalid("summary", "required"));
     }
     if let Some(f) = form {
-        if !f.session_types.is_empty() && talk.session_type_id.is_none() {
+        if !f.session_types.is_empty() && session_type_id.is_none() {
             return Err(DomainError::invalid("session_type_id", "required"));
         }
-        if talk.language.is_none() {
+        if language.is_none() {
             return Err(DomainError::invalid("language", "required"));
         }
         if !cfp::missing_answers(&f.questions, answers).is_empty() {
@@ -305,6 +312,29 @@ pub fn check_complete(talk: &Talk, answers: &[(i64, String)], form: Option<&CfpF
         }
     }
     Ok(())
+}
+
+/// Whether a speaker or organizer (`access`) may edit `talk` at `now`, the edit giving it
+/// `session_type_id` (pure): never in a final state (`talk_closed`); organizers any time;
+/// speakers a draft any time, else until the deadline of that session type (`cfp_not_open`,
+/// `cfp_closed`, `deadline_passed`, see [`CfpForm::check_open`]) unless the CfP allows late
+/// edits. Pool talks have no deadline.
+pub fn may_edit(
+    talk: &Talk,
+    access: &Access,
+    form: Option<&CfpForm>,
+    session_type_id: Option<i64>,
+    now: Micros,
+) -> Result<()> {
+    if talk.state.is_final() {
+        return Err(DomainError::Refused("talk_closed"));
+    }
+    match form {
+        Some(f) if !access.organizer && talk.state != State::Draft && !f.cfp.late_edits => {
+            f.check_open(session_type_id, now)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The roles a user holds on a talk.
@@ -334,9 +364,14 @@ impl Access {
 }
 
 pub(crate) async fn get(db: &Db, talk_id: i64) -> Result<Talk> {
+    get_in(&mut *db.read().acquire().await?, talk_id).await
+}
+
+/// [`get`] on the caller's connection (inside a transaction: as it sees the talk).
+async fn get_in(conn: &mut AnyConnection, talk_id: i64) -> Result<Talk> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM talks t WHERE t.id = $1"))
         .bind(talk_id)
-        .fetch_optional(db.read())
+        .fetch_optional(conn)
         .await?
         .ok_or(DomainError::NotFound)?;
     Talk::from_row(&row)
@@ -502,27 +537,47 @@ async fn change_state(
     Ok(true)
 }
 
-/// Joins the community as a member, as an RSVP does (an organizer stays organizer).
-async fn join(tx: &mut AnyConnection, community_id: i64, user_id: i64, now: Micros) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'member', $3) \
-         ON CONFLICT (community_id, user_id) DO NOTHING",
-    )
-    .bind(community_id)
-    .bind(user_id)
-    .bind(now)
-    .execute(tx)
-    .await?;
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Writing talks
 
-/// Saves a new talk as a draft owned by `actor`, in a pool or an event's CfP, and makes the
-/// owner a member of the community. Drafts may be written any time; submitting checks the
-/// deadline. Refused: `no_cfp` (the event has none), `cfp_closed` (the event is cancelled).
+/// Proposes a new talk owned by `actor` to a pool or an event's CfP and makes the owner a
+/// member of the community; with `submit`, submits it too. Everything is checked before
+/// anything is written, and the talk, its speaker, answers and history, the membership, the
+/// submission and its mails (to every speaker, see [`act`]) are written in one transaction:
+/// a refused proposal leaves no draft behind.
+///
+/// For an event: a draft event's CfP exists only for its organizers (`NotFound`); refused
+/// `no_cfp` (the event has none) and `cfp_closed` (the event is cancelled). Then the form
+/// ([`validate_input`]) and the call's window: a closed call takes no new talks, drafts
+/// included (`cfp_not_open`, `cfp_closed`), though a draft may name a session type whose own
+/// deadline passed (its speakers change it before submitting); a submission must meet its
+/// session type's deadline (`deadline_passed`) and be complete ([`check_complete`]). The pool
+/// takes talks any time.
+pub async fn propose(
+    db: &Db,
+    site: &Site,
+    actor: &User,
+    target: Target,
+    input: TalkInput<'_>,
+    submit: bool,
+) -> Result<Talk> {
+    write_new(db, submit.then_some(site), actor, target, input).await
+}
+
+/// Saves a new talk as a draft: [`propose`] without submitting.
 pub async fn create(db: &Db, actor: &User, target: Target, input: TalkInput<'_>) -> Result<Talk> {
+    write_new(db, None, actor, target, input).await
+}
+
+/// [`propose`]; `submit_via` is the site whose links the submission mails carry, `None` for
+/// a draft.
+async fn write_new(
+    db: &Db,
+    submit_via: Option<&Site>,
+    actor: &User,
+    target: Target,
+    input: TalkInput<'_>,
+) -> Result<Talk> {
     let (community_id, event_id, form) = match target {
         Target::Pool { community_id } => {
             communities::get(db, community_id).await?;
@@ -547,6 +602,25 @@ pub async fn create(db: &Db, actor: &User, target: Target, input: TalkInput<'_>)
     };
     let c = validate_input(&input, form.as_ref())?;
     let now = clock::now();
+    if let Some(f) = &form {
+        if submit_via.is_some() {
+            f.check_open(c.session_type_id, now)?;
+        } else {
+            // Open for the whole call, or at least for the chosen session type (whose own
+            // deadline may run past the call's close).
+            f.check_open(None, now)
+                .or_else(|closed| f.check_open(c.session_type_id, now).map_err(|_| closed))?;
+        }
+    }
+    if submit_via.is_some() {
+        check_complete(
+            &c.summary,
+            c.session_type_id,
+            c.language,
+            &c.answers,
+            form.as_ref(),
+        )?;
+    }
     let mut tx = db.write().begin().await?;
     let row = sqlx::query(
         "INSERT INTO talks (community_id, event_id, owner_id, title, summary, description, notes, session_type_id, \
@@ -576,31 +650,31 @@ pub async fn create(db: &Db, actor: &User, target: Target, input: TalkInput<'_>)
         .await?;
     replace_answers(&mut tx, id, &c.answers).await?;
     record(&mut tx, id, None, State::Draft, "create", Some(actor.id), now, "").await?;
-    join(&mut tx, community_id, actor.id, now).await?;
+    communities::join_in(&mut tx, community_id, actor.id, now).await?;
+    if let Some(site) = submit_via {
+        let to = lifecycle::transition(State::Draft, Action::Submit, Role::Speaker)?;
+        if !change_state(&mut tx, id, State::Draft, to, Action::Submit, actor.id, now).await? {
+            return Err(DomainError::Refused("illegal_transition"));
+        }
+        let talk = get_in(&mut tx, id).await?;
+        queue_submitted_mails(&mut tx, site, &talk).await?;
+    }
     tx.commit().await?;
     get(db, id).await
 }
 
-/// Edits a talk's text, session type, track, language, level and answers.
-///
-/// Speakers may edit drafts any time, and submitted (or accepted, confirmed) talks until the
-/// deadline (`cfp_closed` / `deadline_passed` after it) unless the CfP allows late edits;
-/// organizers any time. Talks in a final state are not edited: `talk_closed`.
+/// Edits a talk's text, session type, track, language, level and answers, when
+/// [`may_edit`] allows it (for the session type the edit gives the talk).
 pub async fn update(db: &Db, actor: &User, talk_id: i64, input: TalkInput<'_>) -> Result<Talk> {
     let (talk, access) = load(db, actor, talk_id).await?;
     require_speaker_or_organizer(&access)?;
     if talk.state.is_final() {
+        // What `may_edit` says first, said before the form is even read.
         return Err(DomainError::Refused("talk_closed"));
     }
     let form = form_of(db, &talk).await?;
     let c = validate_input(&input, form.as_ref())?;
-    if !access.organizer
-        && talk.state != State::Draft
-        && let Some(f) = &form
-        && !f.cfp.late_edits
-    {
-        f.check_open(c.session_type_id, clock::now())?;
-    }
+    may_edit(&talk, &access, form.as_ref(), c.session_type_id, clock::now())?;
     let mut tx = db.write().begin().await?;
     let done = sqlx::query(
         "UPDATE talks SET title = $1, summary = $2, description = $3, notes = $4, session_type_id = $5, \
@@ -670,7 +744,13 @@ pub async fn act(db: &Db, site: &Site, actor: &User, talk_id: i64, action: Actio
     let mut tx = db.write().begin().await?;
     if action == Action::Submit {
         let answers = answers_of(&mut tx, talk_id).await?;
-        check_complete(&talk, &answers, form.as_ref())?;
+        check_complete(
+            &talk.summary,
+            talk.session_type_id,
+            talk.language,
+            &answers,
+            form.as_ref(),
+        )?;
         if let Some(f) = &form {
             f.check_open(talk.session_type_id, now)?;
         }
@@ -737,12 +817,15 @@ pub async fn apply_staged(db: &Db, site: &Site, actor: &User, event_id: i64) -> 
     let ctx = DecisionContext::load(db, &form).await?;
     let now = clock::now();
     let mut tx = db.write().begin().await?;
+    let staged = "t.event_id = $1 AND t.staged_decision IS NOT NULL";
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM talks t WHERE t.event_id = $1 AND t.staged_decision IS NOT NULL ORDER BY t.id"
+        "SELECT {COLUMNS} FROM talks t WHERE {staged} ORDER BY t.id"
     ))
     .bind(event_id)
     .fetch_all(&mut *tx)
     .await?;
+    let mut speakers = recipients_where(&mut tx, staged, event_id).await?;
+    let mut mails = Vec::new();
     let mut applied = Applied::default();
     for row in &rows {
         let talk = Talk::from_row(row)?;
@@ -756,7 +839,15 @@ pub async fn apply_staged(db: &Db, site: &Site, actor: &User, event_id: i64) -> 
             Err(_) => false,
         };
         if changed {
-            queue_decision_mails(&mut tx, site, &ctx, &talk, decision.state(), now).await?;
+            let recipients = speakers.remove(&talk.id).unwrap_or_default();
+            mails.extend(decision_mails(
+                site,
+                &ctx,
+                &talk,
+                decision.state(),
+                now,
+                &recipients,
+            ));
             match decision {
                 Decision::Accept => applied.accepted += 1,
                 Decision::Reject => applied.rejected += 1,
@@ -769,16 +860,18 @@ pub async fn apply_staged(db: &Db, site: &Site, actor: &User, event_id: i64) -> 
             applied.skipped += 1;
         }
     }
+    outbox::enqueue_many_in(&mut tx, site, mails).await?;
     tx.commit().await?;
     Ok(applied)
 }
 
-/// Moves a pool talk into an upcoming event's CfP (organizers of its community): all text
-/// and speakers stay, the state becomes (or stays) submitted, the history says `move`. The
+/// Moves a submitted pool talk into an upcoming event's CfP (organizers of its community):
+/// all text and speakers stay, the talk stays submitted, the history says `move`. The
 /// session type and track are left empty for the organizer to set: they are per event.
 ///
 /// Refused: `not_in_pool`, `other_community`, `event_over`, `event_cancelled`, `no_cfp`,
-/// `illegal_transition` (only drafts and submitted talks move).
+/// `illegal_transition` (anything but a submitted talk: organizers see no drafts in the pool,
+/// and a move is no way round [`act`]'s submission checks).
 pub async fn move_to_event(db: &Db, actor: &User, talk_id: i64, event_id: i64) -> Result<Talk> {
     let (talk, access) = load(db, actor, talk_id).await?;
     require_organizer(&access)?;
@@ -799,19 +892,18 @@ pub async fn move_to_event(db: &Db, actor: &User, talk_id: i64, event_id: i64) -
     if cfp::get(db, event_id).await?.is_none() {
         return Err(DomainError::Refused("no_cfp"));
     }
-    if !matches!(talk.state, State::Draft | State::Submitted) {
+    if talk.state != State::Submitted {
         return Err(DomainError::Refused("illegal_transition"));
     }
     let mut tx = db.write().begin().await?;
     let done = sqlx::query(
-        "UPDATE talks SET event_id = $1, state = 'submitted', session_type_id = NULL, track_id = NULL, \
-           staged_decision = NULL, submitted_at = COALESCE(submitted_at, $2), updated_at = $2 \
-         WHERE id = $3 AND event_id IS NULL AND state = $4",
+        "UPDATE talks SET event_id = $1, session_type_id = NULL, track_id = NULL, staged_decision = NULL, \
+           submitted_at = COALESCE(submitted_at, $2), updated_at = $2 \
+         WHERE id = $3 AND event_id IS NULL AND state = 'submitted'",
     )
     .bind(event_id)
     .bind(now)
     .bind(talk_id)
-    .bind(talk.state.code())
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() != 1 {
@@ -820,7 +912,7 @@ pub async fn move_to_event(db: &Db, actor: &User, talk_id: i64, event_id: i64) -
     record(
         &mut tx,
         talk_id,
-        Some(talk.state),
+        Some(State::Submitted),
         State::Submitted,
         "move",
         Some(actor.id),
@@ -944,11 +1036,40 @@ pub struct InvitationInfo {
     pub email: String,
     pub accepted: bool,
     pub expired: bool,
+    pub talk_state: State,
 }
 
-async fn find_invitation(db: &Db, token: &str) -> Result<(InvitationInfo, i64)> {
+impl InvitationInfo {
+    /// Why `user` (`None`: someone not logged in yet) cannot accept this invitation now, as
+    /// the refusal code [`accept_invitation`] gives, in the same order; `None` when they can
+    /// (or, logged out, could once logged in with the invited address).
+    pub fn problem(&self, user: Option<&User>) -> Option<&'static str> {
+        if self.accepted {
+            return Some("already_accepted");
+        }
+        if self.expired {
+            return Some("token_expired");
+        }
+        if let Some(u) = user {
+            if !u.email.eq_ignore_ascii_case(&self.email) {
+                return Some("wrong_account");
+            }
+            if !u.email_confirmed {
+                return Some("email_unconfirmed");
+            }
+        }
+        if self.talk_state.is_final() {
+            return Some("talk_closed");
+        }
+        None
+    }
+}
+
+/// The invitation behind `token`, its id and its talk's community.
+async fn find_invitation(db: &Db, token: &str) -> Result<(InvitationInfo, i64, i64)> {
     let row = sqlx::query(
-        "SELECT i.id, i.talk_id, i.email, i.expires_at, i.accepted_at, t.title, COALESCE(u.display_name, '') AS inviter \
+        "SELECT i.id, i.talk_id, i.email, i.expires_at, i.accepted_at, t.title, t.state, t.community_id, \
+           COALESCE(u.display_name, '') AS inviter \
          FROM talk_invitations i JOIN talks t ON t.id = i.talk_id LEFT JOIN users u ON u.id = i.invited_by \
          WHERE i.token_hash = $1",
     )
@@ -964,12 +1085,15 @@ async fn find_invitation(db: &Db, token: &str) -> Result<(InvitationInfo, i64)> 
             email: row.try_get("email")?,
             accepted: row.try_get::<Option<i64>, _>("accepted_at")?.is_some(),
             expired: row.try_get::<i64, _>("expires_at")? <= clock::now(),
+            talk_state: parse_state(&row.try_get::<String, _>("state")?)?,
         },
         row.try_get("id")?,
+        row.try_get("community_id")?,
     ))
 }
 
-/// The invitation behind a mailed token. Refused: `invalid_token`.
+/// The invitation behind a mailed token (see [`InvitationInfo::problem`] for whether it can
+/// be accepted). Refused: `invalid_token`.
 pub async fn invitation(db: &Db, token: &str) -> Result<InvitationInfo> {
     Ok(find_invitation(db, token).await?.0)
 }
@@ -981,22 +1105,9 @@ pub async fn invitation(db: &Db, token: &str) -> Result<InvitationInfo> {
 /// `already_accepted` the second time; `token_expired` after [`INVITATION_LIFETIME`];
 /// `invalid_token`; `talk_closed` for a talk in a final state.
 pub async fn accept_invitation(db: &Db, user: &User, token: &str) -> Result<Talk> {
-    let (info, invitation_id) = find_invitation(db, token).await?;
-    if info.accepted {
-        return Err(DomainError::Refused("already_accepted"));
-    }
-    if info.expired {
-        return Err(DomainError::Refused("token_expired"));
-    }
-    if !user.email.eq_ignore_ascii_case(&info.email) {
-        return Err(DomainError::Refused("wrong_account"));
-    }
-    if !user.email_confirmed {
-        return Err(DomainError::Refused("email_unconfirmed"));
-    }
-    let talk = get(db, info.talk_id).await?;
-    if talk.state.is_final() {
-        return Err(DomainError::Refused("talk_closed"));
+    let (info, invitation_id, community_id) = find_invitation(db, token).await?;
+    if let Some(problem) = info.problem(Some(user)) {
+        return Err(DomainError::Refused(problem));
     }
     let now = clock::now();
     let mut tx = db.write().begin().await?;
@@ -1015,14 +1126,14 @@ pub async fn accept_invitation(db: &Db, user: &User, token: &str) -> Result<Talk
         "INSERT INTO talk_speakers (talk_id, user_id, joined_at) VALUES ($1, $2, $3) \
          ON CONFLICT (talk_id, user_id) DO NOTHING",
     )
-    .bind(talk.id)
+    .bind(info.talk_id)
     .bind(user.id)
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    join(&mut tx, talk.community_id, user.id, now).await?;
+    communities::join_in(&mut tx, community_id, user.id, now).await?;
     tx.commit().await?;
-    get(db, talk.id).await
+    get(db, info.talk_id).await
 }
 
 /// Removes a co-speaker: the owner and organizers may remove anyone but the owner, and a
@@ -1054,24 +1165,70 @@ struct Recipient {
     lang: Lang,
 }
 
-async fn recipients(tx: &mut AnyConnection, talk_id: i64) -> Result<Vec<Recipient>> {
-    let rows = sqlx::query(
-        "SELECT u.id, u.email, u.display_name, u.lang FROM talk_speakers s JOIN users u ON u.id = s.user_id \
-         WHERE s.talk_id = $1 ORDER BY s.joined_at, u.id",
-    )
-    .bind(talk_id)
-    .fetch_all(&mut *tx)
+/// The speakers of the talks matching `condition` (on `talks t`, with `$1` = `param`), by
+/// talk, in the order they joined: one query however many talks.
+async fn recipients_where(
+    conn: &mut AnyConnection,
+    condition: &str,
+    param: i64,
+) -> Result<HashMap<i64, Vec<Recipient>>> {
+    let rows = sqlx::query(&format!(
+        "SELECT s.talk_id, u.id, u.email, u.display_name, u.lang FROM talk_speakers s \
+         JOIN talks t ON t.id = s.talk_id JOIN users u ON u.id = s.user_id \
+         WHERE {condition} ORDER BY s.talk_id, s.joined_at, u.id"
+    ))
+    .bind(param)
+    .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
+    let mut by_talk: HashMap<i64, Vec<Recipient>> = HashMap::new();
+    for r in &rows {
+        by_talk.entry(r.try_get("talk_id")?).or_default().push(Recipient {
+            user_id: r.try_get("id")?,
+            email: r.try_get("email")?,
+            name: r.try_get("display_name")?,
+            lang: Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or_default(),
+        });
+    }
+    Ok(by_talk)
+}
+
+/// One mail about talk `talk_id` to each of `speakers`, written by `render` in the speaker's
+/// language, as outbox kind `kind` with the key `talk:<id>:<what>:<user>`: the outbox never
+/// queues the same mail twice.
+fn speaker_mails(
+    talk_id: i64,
+    what: &str,
+    kind: &'static str,
+    speakers: &[Recipient],
+    render: impl Fn(&Recipient) -> Rendered,
+) -> Vec<NewMail> {
+    speakers
+        .iter()
         .map(|r| {
-            Ok(Recipient {
-                user_id: r.try_get("id")?,
-                email: r.try_get("email")?,
-                name: r.try_get("display_name")?,
-                lang: Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or_default(),
-            })
+            NewMail::new(
+                format!("talk:{talk_id}:{what}:{}", r.user_id),
+                kind,
+                &r.email,
+                render(r),
+            )
         })
         .collect()
+}
+
+/// [`speaker_mails`] to every speaker of one talk, queued in the caller's transaction.
+async fn mail_speakers(
+    tx: &mut AnyConnection,
+    site: &Site,
+    talk_id: i64,
+    what: &str,
+    kind: &'static str,
+    render: impl Fn(&Recipient) -> Rendered,
+) -> Result<()> {
+    let speakers = recipients_where(tx, "t.id = $1", talk_id)
+        .await?
+        .remove(&talk_id)
+        .unwrap_or_default();
+    outbox::enqueue_many_in(tx, site, speaker_mails(talk_id, what, kind, &speakers, render)).await
 }
 
 /// The event's title, or the community's name for a pool talk.
@@ -1089,28 +1246,18 @@ async fn place_of(tx: &mut AnyConnection, talk: &Talk) -> Result<String> {
 async fn queue_submitted_mails(tx: &mut AnyConnection, site: &Site, talk: &Talk) -> Result<()> {
     let place = place_of(tx, talk).await?;
     let url = site.link(&talk_path(talk.id));
-    let mails = recipients(tx, talk.id)
-        .await?
-        .into_iter()
-        .map(|r| {
-            let mail = mail_templates::render(
-                r.lang,
-                &Template::TalkSubmitted {
-                    name: &r.name,
-                    talk: &talk.title,
-                    place: &place,
-                    url: &url,
-                },
-            );
-            NewMail::new(
-                format!("talk:{}:submitted:{}", talk.id, r.user_id),
-                "talk_submitted",
-                &r.email,
-                mail,
-            )
-        })
-        .collect();
-    outbox::enqueue_many_in(tx, site, mails).await
+    mail_speakers(tx, site, talk.id, "submitted", "talk_submitted", |r| {
+        mail_templates::render(
+            r.lang,
+            &Template::TalkSubmitted {
+                name: &r.name,
+                talk: &talk.title,
+                place: &place,
+                url: &url,
+            },
+        )
+    })
+    .await
 }
 
 /// What decision mails of one event need, read once before the transaction.
@@ -1132,6 +1279,44 @@ impl DecisionContext {
     }
 }
 
+/// The mails telling the speakers of `talk` that it went `to` (accepted or rejected).
+fn decision_mails(
+    site: &Site,
+    ctx: &DecisionContext,
+    talk: &Talk,
+    to: State,
+    now: Micros,
+    speakers: &[Recipient],
+) -> Vec<NewMail> {
+    let accepted = to == State::Accepted;
+    let custom = if accepted { &ctx.accepted } else { &ctx.rejected };
+    let url = site.link(&talk_path(talk.id));
+    let what = format!("decision:{}", to.code());
+    speaker_mails(talk.id, &what, "talk_decision", speakers, |r| {
+        let (subject, body) = match custom {
+            Some(t) => (t.subject.as_str(), t.body.as_str()),
+            None => mail_templates::talk_decision_default(r.lang, accepted),
+        };
+        let deadline = mail_templates::instant_in(r.lang, &ctx.event, now + ctx.confirm_days * clock::DAY);
+        let vars = [
+            ("talk_title", talk.title.as_str()),
+            ("speaker_name", r.name.as_str()),
+            ("confirm_url", url.as_str()),
+            ("deadline", deadline.as_str()),
+        ];
+        mail_templates::render(
+            r.lang,
+            &Template::TalkDecision {
+                name: &r.name,
+                subject: &mail_templates::fill_placeholders(subject, &vars),
+                body: &mail_templates::fill_placeholders(body, &vars),
+                url: &url,
+                accepted,
+            },
+        )
+    })
+}
+
 async fn queue_decision_mails(
     tx: &mut AnyConnection,
     site: &Site,
@@ -1140,43 +1325,11 @@ async fn queue_decision_mails(
     to: State,
     now: Micros,
 ) -> Result<()> {
-    let accepted = to == State::Accepted;
-    let custom = if accepted { &ctx.accepted } else { &ctx.rejected };
-    let url = site.link(&talk_path(talk.id));
-    let mails = recipients(tx, talk.id)
+    let speakers = recipients_where(tx, "t.id = $1", talk.id)
         .await?
-        .into_iter()
-        .map(|r| {
-            let (subject, body) = match custom {
-                Some(t) => (t.subject.as_str(), t.body.as_str()),
-                None => mail_templates::talk_decision_default(r.lang, accepted),
-            };
-            let deadline =
-                mail_templates::instant_in(r.lang, &ctx.event, now + ctx.confirm_days * clock::DAY);
-            let vars = [
-                ("talk_title", talk.title.as_str()),
-                ("speaker_name", r.name.as_str()),
-                ("confirm_url", url.as_str()),
-                ("deadline", deadline.as_str()),
-            ];
-            let mail = mail_templates::render(
-                r.lang,
-                &Template::TalkDecision {
-                    name: &r.name,
-                    subject: &mail_templates::fill_placeholders(subject, &vars),
-                    body: &mail_templates::fill_placeholders(body, &vars),
-                    url: &url,
-                    accepted,
-                },
-            );
-            NewMail::new(
-                format!("talk:{}:decision:{}:{}", talk.id, to.code(), r.user_id),
-                "talk_decision",
-                &r.email,
-                mail,
-            )
-        })
-        .collect();
+        .remove(&talk.id)
+        .unwrap_or_default();
+    let mails = decision_mails(site, ctx, talk, to, now, &speakers);
     outbox::enqueue_many_in(tx, site, mails).await
 }
 
@@ -1215,11 +1368,14 @@ pub async fn remind_unconfirmed(db: &Db, site: &Site, now: Micros, after: Micros
         }
         let url = site.link(&talk_path(talk.id));
         let due = talk.decided_at.unwrap_or(now) + days * clock::DAY;
-        let mails = recipients(&mut tx, talk.id)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let mail = mail_templates::render(
+        mail_speakers(
+            &mut tx,
+            site,
+            talk.id,
+            "confirm_reminder",
+            "talk_confirm_reminder",
+            |r| {
+                mail_templates::render(
                     r.lang,
                     &Template::TalkConfirmReminder {
                         name: &r.name,
@@ -1228,16 +1384,10 @@ pub async fn remind_unconfirmed(db: &Db, site: &Site, now: Micros, after: Micros
                         deadline: &mail_templates::instant_in(r.lang, event, due),
                         url: &url,
                     },
-                );
-                NewMail::new(
-                    format!("talk:{}:confirm_reminder:{}", talk.id, r.user_id),
-                    "talk_confirm_reminder",
-                    &r.email,
-                    mail,
                 )
-            })
-            .collect();
-        outbox::enqueue_many_in(&mut tx, site, mails).await?;
+            },
+        )
+        .await?;
         tx.commit().await?;
         reminded += 1;
     }
@@ -1276,11 +1426,14 @@ pub async fn remind_slides(db: &Db, site: &Site, now: Micros) -> Result<usize> {
             continue;
         }
         let url = site.link(&talk_path(talk.id));
-        let mails = recipients(&mut tx, talk.id)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let mail = mail_templates::render(
+        mail_speakers(
+            &mut tx,
+            site,
+            talk.id,
+            "slides_reminder",
+            "talk_slides_reminder",
+            |r| {
+                mail_templates::render(
                     r.lang,
                     &Template::TalkSlidesReminder {
                         name: &r.name,
@@ -1288,16 +1441,10 @@ pub async fn remind_slides(db: &Db, site: &Site, now: Micros) -> Result<usize> {
                         place: &event_title,
                         url: &url,
                     },
-                );
-                NewMail::new(
-                    format!("talk:{}:slides_reminder:{}", talk.id, r.user_id),
-                    "talk_slides_reminder",
-                    &r.email,
-                    mail,
                 )
-            })
-            .collect();
-        outbox::enqueue_many_in(&mut tx, site, mails).await?;
+            },
+        )
+        .await?;
         tx.commit().await?;
         reminded += 1;
     }
@@ -1342,7 +1489,12 @@ pub struct PendingInvitation {
 pub struct TalkDetail {
     pub talk: Talk,
     pub community_name: String,
+    pub community_slug: String,
+    /// The community's zone, for a pool talk's times (an event's talk uses its event's).
+    pub community_time_zone: String,
     pub event_title: Option<String>,
+    /// The event's CfP, for the edit form; `None` in the pool.
+    pub form: Option<CfpForm>,
     pub speakers: Vec<TalkSpeaker>,
     /// `(question id, answer)`, in question order.
     pub answers: Vec<(i64, String)>,
@@ -1353,6 +1505,18 @@ pub struct TalkDetail {
     pub actions: Vec<Action>,
     /// The submission deadline for this talk's session type; `None` in the pool.
     pub deadline: Option<Micros>,
+    /// Whether the reader may edit the talk now ([`may_edit`], for its current session type).
+    pub editable: bool,
+}
+
+impl TalkDetail {
+    /// The zone its times are shown in: the event's, else the community's.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        match &self.form {
+            Some(f) => f.event.tz(),
+            None => self.community_time_zone.parse().unwrap_or(chrono_tz::UTC),
+        }
+    }
 }
 
 /// One speaker or organizer view of a talk. Reviewers get `Forbidden` (they read
@@ -1362,8 +1526,8 @@ pub async fn detail(db: &Db, actor: &User, talk_id: i64) -> Result<TalkDetail> {
     require_speaker_or_organizer(&access)?;
     let mut conn = db.read().acquire().await?;
     let names = sqlx::query(
-        "SELECT c.name AS community_name, e.title AS event_title FROM communities c \
-         LEFT JOIN events e ON e.id = $2 WHERE c.id = $1",
+        "SELECT c.name AS community_name, c.slug AS community_slug, c.time_zone AS community_time_zone, \
+           e.title AS event_title FROM communities c LEFT JOIN events e ON e.id = $2 WHERE c.id = $1",
     )
     .bind(talk.community_id)
     .bind(talk.event_id)
@@ -1412,23 +1576,28 @@ pub async fn detail(db: &Db, actor: &User, talk_id: i64) -> Result<TalkDetail> {
     })
     .collect::<Result<Vec<_>>>()?;
     drop(conn);
-    let deadline = match talk.event_id {
-        Some(event_id) => cfp::form(db, event_id)
-            .await
-            .ok()
-            .map(|f| f.deadline(talk.session_type_id)),
-        None => None,
+    // Only rows written behind the rules put a talk in an event without a CfP: such a talk
+    // has no form and no deadline. Any other failure is an error.
+    let form = match form_of(db, &talk).await {
+        Err(DomainError::NotFound) => None,
+        other => other?,
     };
+    let deadline = form.as_ref().map(|f| f.deadline(talk.session_type_id));
+    let editable = may_edit(&talk, &access, form.as_ref(), talk.session_type_id, clock::now()).is_ok();
     Ok(TalkDetail {
         actions: actions_for(&talk, &access),
         community_name: names.try_get("community_name")?,
+        community_slug: names.try_get("community_slug")?,
+        community_time_zone: names.try_get("community_time_zone")?,
         event_title: names.try_get("event_title")?,
+        form,
         speakers,
         answers,
         history,
         invitations,
         access,
         deadline,
+        editable,
         talk,
     })
 }
@@ -1545,32 +1714,34 @@ pub async fn my_talks(db: &Db, user: &User) -> Result<Vec<MyTalk>> {
         .collect()
 }
 
-/// A proposal in a community's pool, for its organizers.
+/// A proposal in a community's pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolTalk {
     pub talk: Talk,
     pub speakers: Vec<String>,
 }
 
-/// The pool's submitted proposals (drafts stay private to their speakers), oldest first.
-pub async fn pool(db: &Db, actor: &User, community_id: i64) -> Result<Vec<PoolTalk>> {
-    communities::require_organizer(db, community_id, actor).await?;
-    let condition = "t.community_id = $1 AND t.event_id IS NULL AND t.state = 'submitted'";
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM talks t WHERE {condition} ORDER BY t.submitted_at, t.id"
-    ))
-    .bind(community_id)
-    .fetch_all(db.read())
-    .await?;
-    let mut speakers: HashMap<i64, Vec<String>> = HashMap::new();
-    for r in sqlx::query(&format!(
+/// The talks matching `condition` (on `talks t`, with `$1`, `$2`, … = `params`) in `order`,
+/// each with its speakers' names, owner first: two queries.
+async fn pool_talks_where(db: &Db, condition: &str, order: &str, params: &[i64]) -> Result<Vec<PoolTalk>> {
+    let mut conn = db.read().acquire().await?;
+    let sql = format!("SELECT {COLUMNS} FROM talks t WHERE {condition} ORDER BY {order}");
+    let mut q = sqlx::query(&sql);
+    for p in params {
+        q = q.bind(*p);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let sql = format!(
         "SELECT s.talk_id, u.display_name FROM talk_speakers s JOIN talks t ON t.id = s.talk_id \
-         JOIN users u ON u.id = s.user_id WHERE {condition} ORDER BY s.talk_id, s.joined_at, u.id"
-    ))
-    .bind(community_id)
-    .fetch_all(db.read())
-    .await?
-    {
+         JOIN users u ON u.id = s.user_id WHERE {condition} \
+         ORDER BY s.talk_id, CASE WHEN s.user_id = t.owner_id THEN 0 ELSE 1 END, s.joined_at, u.id"
+    );
+    let mut q = sqlx::query(&sql);
+    for p in params {
+        q = q.bind(*p);
+    }
+    let mut speakers: HashMap<i64, Vec<String>> = HashMap::new();
+    for r in q.fetch_all(&mut *conn).await? {
         speakers
             .entry(r.try_get("talk_id")?)
             .or_default()
@@ -1584,6 +1755,50 @@ pub async fn pool(db: &Db, actor: &User, community_id: i64) -> Result<Vec<PoolTa
                 talk,
             })
         })
+        .collect()
+}
+
+/// The pool's submitted proposals (drafts stay private to their speakers), oldest first; for
+/// the community's organizers.
+pub async fn pool(db: &Db, actor: &User, community_id: i64) -> Result<Vec<PoolTalk>> {
+    communities::require_organizer(db, community_id, actor).await?;
+    pool_talks_where(
+        db,
+        "t.community_id = $1 AND t.event_id IS NULL AND t.state = 'submitted'",
+        "t.submitted_at, t.id",
+        &[community_id],
+    )
+    .await
+}
+
+/// The user's own proposals in a community's pool, in any state, newest first.
+pub async fn my_pool_talks(db: &Db, user: &User, community_id: i64) -> Result<Vec<PoolTalk>> {
+    pool_talks_where(
+        db,
+        "t.community_id = $1 AND t.event_id IS NULL \
+         AND t.id IN (SELECT talk_id FROM talk_speakers WHERE user_id = $2)",
+        "t.created_at DESC, t.id DESC",
+        &[community_id, user.id],
+    )
+    .await
+}
+
+/// Where organizers may move the community's pool talks ([`move_to_event`]): its events that
+/// have a CfP, are not cancelled and have not ended, soonest first (at most 50), as
+/// `(id, title)`. One query.
+pub async fn move_targets(db: &Db, actor: &User, community_id: i64) -> Result<Vec<(i64, String)>> {
+    communities::require_organizer(db, community_id, actor).await?;
+    let rows = sqlx::query(
+        "SELECT e.id, e.title FROM events e JOIN cfps f ON f.event_id = e.id \
+         WHERE e.community_id = $1 AND e.status <> 'cancelled' AND e.ends_at > $2 \
+         ORDER BY e.starts_at, e.id LIMIT 50",
+    )
+    .bind(community_id)
+    .bind(clock::now())
+    .fetch_all(db.read())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("title")?)))
         .collect()
 }
 

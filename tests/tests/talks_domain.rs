@@ -343,8 +343,35 @@ async fn submission_checks_deadlines_answers_and_lengths_and_changes_nothing(bac
         code(talks::act(db, site, &ann, talk.id, Action::Submit).await),
         "cfp_closed"
     );
+    // A closed call takes no new talks, not even drafts: nothing is written.
+    let event = Target::Event {
+        event_id: fx.event_id,
+    };
+    let all_talks = count(db, "SELECT COUNT(*) FROM talks").await;
+    for submit in [false, true] {
+        assert_eq!(
+            code(
+                talks::propose(
+                    db,
+                    site,
+                    &ann,
+                    event,
+                    input("Late", Some(talk_type.id), &answers),
+                    submit
+                )
+                .await
+            ),
+            "cfp_closed"
+        );
+    }
+    assert_eq!(
+        code(talks::create(db, &ann, event, input("Late", None, &answers)).await),
+        "cfp_closed"
+    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM talks").await, all_talks);
     let stored = talks::detail(db, &ann, talk.id).await.unwrap();
     assert_eq!(stored.talk.state, State::Draft, "nothing changed");
+    assert!(stored.editable, "a draft is edited any time");
     assert_eq!(stored.talk.submitted_at, None);
     assert_eq!(
         (
@@ -368,6 +395,74 @@ async fn submission_checks_deadlines_answers_and_lengths_and_changes_nothing(bac
         .await,
         1
     );
+    // Proposed and submitted in one call: the same history and mail, written together.
+    let direct = talks::propose(
+        db,
+        site,
+        &ann,
+        event,
+        input("Traits", Some(talk_type.id), &answers),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(direct.state, State::Submitted);
+    assert!(direct.submitted_at.is_some());
+    assert_eq!(history_rows(db, direct.id).await, 2);
+    assert_eq!(
+        count(
+            db,
+            &format!(
+                "SELECT COUNT(*) FROM outbox WHERE idempotency_key = 'talk:{}:submitted:{}'",
+                direct.id, ann.id
+            )
+        )
+        .await,
+        1
+    );
+    // An incomplete or late submission leaves no draft behind; a draft may still name the
+    // session type whose own deadline passed.
+    let all_talks = count(db, "SELECT COUNT(*) FROM talks").await;
+    assert_eq!(
+        code(
+            talks::propose(
+                db,
+                site,
+                &ann,
+                event,
+                input("Traits", Some(talk_type.id), &[]),
+                true
+            )
+            .await
+        ),
+        "answers:answer_required"
+    );
+    assert_eq!(
+        code(
+            talks::propose(
+                db,
+                site,
+                &ann,
+                event,
+                input("Quick", Some(lightning.id), &answers),
+                true
+            )
+            .await
+        ),
+        "session_type_id:deadline_passed"
+    );
+    assert_eq!(count(db, "SELECT COUNT(*) FROM talks").await, all_talks);
+    let quick = talks::propose(
+        db,
+        site,
+        &ann,
+        event,
+        input("Quick", Some(lightning.id), &answers),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(quick.state, State::Draft);
     // Edits of a submitted talk stop at the deadline, unless organizers allow late edits.
     cfp::set(
         db,
@@ -381,6 +476,11 @@ async fn submission_checks_deadlines_answers_and_lengths_and_changes_nothing(bac
         code(talks::update(db, &ann, talk.id, input("Renamed", Some(talk_type.id), &answers)).await),
         "cfp_closed"
     );
+    assert!(!talks::detail(db, &ann, talk.id).await.unwrap().editable);
+    assert!(
+        talks::detail(db, &fx.organizer, talk.id).await.unwrap().editable,
+        "organizers edit any time"
+    );
     cfp::set(
         db,
         &fx.organizer,
@@ -392,6 +492,7 @@ async fn submission_checks_deadlines_answers_and_lengths_and_changes_nothing(bac
     )
     .await
     .unwrap();
+    assert!(talks::detail(db, &ann, talk.id).await.unwrap().editable);
     let t = talks::update(db, &ann, talk.id, input("Renamed", Some(talk_type.id), &answers))
         .await
         .unwrap();
@@ -461,6 +562,19 @@ async fn co_speaker_invitation_is_accepted_once_by_its_address_only(backend: Bac
         ("Async Rust", "bea@example.org")
     );
     assert_eq!(info.inviter_name, "Ann");
+    // The invitation page's verdict is the refusal that accepting would give.
+    assert_eq!(info.problem(None), None);
+    assert_eq!(info.problem(Some(&bea)), None);
+    assert_eq!(info.problem(Some(&carl)), Some("wrong_account"));
+    let unconfirmed = User {
+        email_confirmed: false,
+        ..bea.clone()
+    };
+    assert_eq!(info.problem(Some(&unconfirmed)), Some("email_unconfirmed"));
+    assert_eq!(
+        code(talks::accept_invitation(db, &unconfirmed, &token).await),
+        "email_unconfirmed"
+    );
     assert_eq!(
         code(talks::accept_invitation(db, &carl, &token).await),
         "wrong_account"
@@ -471,6 +585,10 @@ async fn co_speaker_invitation_is_accepted_once_by_its_address_only(backend: Bac
     );
     let talk = talks::accept_invitation(db, &bea, &token).await.unwrap();
     assert_eq!(talk.id, talk_id);
+    assert_eq!(
+        talks::invitation(db, &token).await.unwrap().problem(None),
+        Some("already_accepted")
+    );
     assert_eq!(
         code(talks::accept_invitation(db, &bea, &token).await),
         "already_accepted"
@@ -512,6 +630,20 @@ async fn co_speaker_invitation_is_accepted_once_by_its_address_only(backend: Bac
     );
     talks::remove_speaker(db, &bea, talk_id, bea.id).await.unwrap();
     assert!(talks::my_talks(db, &bea).await.unwrap().is_empty());
+    // A talk withdrawn after its invitation went out takes no more speakers.
+    talks::invite_co_speaker(db, site, &ann, talk_id, "carl@example.org")
+        .await
+        .unwrap();
+    let token = invitation_token(db).await;
+    talks::act(db, site, &ann, talk_id, Action::Withdraw)
+        .await
+        .unwrap();
+    let info = talks::invitation(db, &token).await.unwrap();
+    assert_eq!(info.problem(None), Some("talk_closed"));
+    assert_eq!(
+        code(talks::accept_invitation(db, &carl, &token).await),
+        "talk_closed"
+    );
 }
 
 async fn illegal_transitions_and_wrong_roles_leave_no_trace(backend: Backend) {
@@ -1135,6 +1267,45 @@ async fn pool_talks_move_into_an_event_and_reminders_go_once(backend: Backend) {
     assert_eq!(
         code(talks::move_to_event(db, &fx.organizer, t.id, bare).await),
         "no_cfp"
+    );
+    let past = event(db, &fx.organizer, fx.community_id, "Last week", -7).await;
+    open_cfp(&fx, past, false).await;
+    assert_eq!(
+        code(talks::move_to_event(db, &fx.organizer, t.id, past).await),
+        "event_over"
+    );
+    // Only upcoming events with a CfP are offered as targets.
+    assert_eq!(
+        talks::move_targets(db, &fx.organizer, fx.community_id)
+            .await
+            .unwrap(),
+        vec![(fx.event_id, "RustConf".to_owned())]
+    );
+    assert_eq!(
+        code(talks::move_targets(db, &ann, fx.community_id).await),
+        "forbidden"
+    );
+    // A draft is its speakers' until they submit it: it does not move, and stays a draft.
+    let draft = talks::create(db, &ann, pool, input("Half-written", None, &[]))
+        .await
+        .unwrap();
+    let draft_history = history_rows(db, draft.id).await;
+    assert_eq!(
+        code(talks::move_to_event(db, &fx.organizer, draft.id, fx.event_id).await),
+        "illegal_transition"
+    );
+    let still = talks::detail(db, &ann, draft.id).await.unwrap();
+    assert!(still.talk.in_pool() && still.talk.state == State::Draft);
+    assert_eq!(history_rows(db, draft.id).await, draft_history);
+    // The pool page's "mine": both of Ann's pool talks, drafts too, newest first.
+    assert_eq!(
+        talks::my_pool_talks(db, &ann, fx.community_id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.talk.id)
+            .collect::<Vec<_>>(),
+        vec![draft.id, t.id]
     );
 
     let moved = talks::move_to_event(db, &fx.organizer, t.id, fx.event_id)

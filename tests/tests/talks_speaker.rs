@@ -253,9 +253,17 @@ async fn a_draft_is_saved_then_submitted_and_mailed(backend: Backend) {
     ] {
         assert_has(&page, needle);
     }
-    // Anonymous visitors see the CfP but are asked to log in instead of a form.
-    let (_, page) = get_with(&app.new_client(), &app.url(&format!("/e/{}/cfp", w.event_id))).await;
-    assert!(page.contains("Have you spoken before?") || page.contains("/login?next="));
+    // Anonymous visitors are sent to log in (the page links there too) and get no form.
+    let (status, page) = get_with(&app.new_client(), &app.url(&format!("/e/{}/cfp", w.event_id))).await;
+    assert_eq!(status, 302, "sent to log in");
+    assert_has(
+        &page,
+        &format!("<a href=\"/login?next=/e/{}/cfp\" class=\"button\">", w.event_id),
+    );
+    assert!(
+        !page.contains("name=\"title\""),
+        "no talk form for anonymous visitors"
+    );
 
     // A draft needs only a title; it is not submitted and nothing is mailed.
     let res = post_talk(

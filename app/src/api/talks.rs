@@ -244,9 +244,9 @@ fn parse_answers(answers: Option<HashMap<String, String>>) -> Result<Vec<(i64, S
     Ok(out)
 }
 
-/// Submits a new talk to an event's CfP: `intent` = `draft` saves it, `submit` also submits
-/// it. Everything is checked before anything is written, so a refused submission leaves no
-/// draft behind. The CfP must be open (also for drafts: a closed call takes no new talks).
+/// Proposes a new talk to an event's CfP: `intent` = `draft` saves it, `submit` also submits
+/// it. The rules layer checks everything (the CfP's window, also for drafts) before it writes
+/// anything, so a refused submission leaves no draft behind.
 #[server(endpoint = "create_talk")]
 pub async fn create_talk(
     event_id: i64,
@@ -264,7 +264,6 @@ pub async fn create_talk(
     use sbor_domain::talks;
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    let form = visible_form(&ctx, event_id).await?;
     let answers = parse_answers(answers)?;
     let input = talks::TalkInput {
         title: &title,
@@ -277,39 +276,10 @@ pub async fn create_talk(
         level: opt_level(level.as_deref().unwrap_or(""))?,
         answers: &answers,
     };
-    let checked = talks::validate_input(&input, Some(&form))?;
-    let now = sbor_domain::clock::now();
-    form.check_open(checked.session_type_id, now)?;
     let submit = intent == "submit";
+    let target = talks::Target::Event { event_id };
+    let talk = talks::propose(&ctx.db, &ctx.site, &user, target, input, submit).await?;
     if submit {
-        // The checks `act(Submit)` makes, before the draft exists.
-        let probe = talks::Talk {
-            id: 0,
-            community_id: form.event.community_id,
-            event_id: Some(event_id),
-            owner_id: user.id,
-            title: checked.title.clone(),
-            summary: checked.summary.clone(),
-            description: checked.description.clone(),
-            notes: checked.notes.clone(),
-            session_type_id: checked.session_type_id,
-            track_id: checked.track_id,
-            language: checked.language,
-            level: checked.level,
-            slides_url: String::new(),
-            recording_url: String::new(),
-            state: talks::State::Draft,
-            staged_decision: None,
-            submitted_at: None,
-            decided_at: None,
-            created_at: now,
-            updated_at: now,
-        };
-        talks::check_complete(&probe, &checked.answers, Some(&form))?;
-    }
-    let talk = talks::create(&ctx.db, &user, talks::Target::Event { event_id }, input).await?;
-    if submit {
-        talks::act(&ctx.db, &ctx.site, &user, talk.id, talks::Action::Submit).await?;
         ctx.mail_queued.notify_one();
     }
     done(
@@ -338,7 +308,8 @@ pub struct MyTalkView {
     /// `None`: the community's talk pool.
     pub event: Option<(i64, String)>,
     pub speakers: Vec<String>,
-    pub history: Vec<HistoryView>,
+    /// How many entries its history has (the talk's page shows them).
+    pub history_count: usize,
 }
 
 #[cfg(feature = "ssr")]
@@ -370,7 +341,7 @@ pub async fn my_talks() -> Result<Vec<MyTalkView>, AppError> {
             community_name: m.community_name,
             event: m.talk.event_id.zip(m.event_title),
             speakers: m.speakers,
-            history: m.history.into_iter().map(history_view).collect(),
+            history_count: m.history.len(),
         })
         .collect())
 }
@@ -420,26 +391,10 @@ pub struct TalkView {
 /// (reviewers: `Forbidden`; they read it on the review side).
 #[server(endpoint = "talk_page")]
 pub async fn talk_page(id: i64) -> Result<TalkView, AppError> {
-    use sbor_domain::talks::State;
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
     let d = sbor_domain::talks::detail(&ctx.db, &user, id).await?;
-    let c = sbor_domain::communities::get(&ctx.db, d.talk.community_id).await?;
-    let form = match d.talk.event_id {
-        Some(e) => Some(sbor_domain::cfp::form(&ctx.db, e).await?),
-        None => None,
-    };
-    let tz = form
-        .as_ref()
-        .map(|f| f.event.tz())
-        .unwrap_or_else(|| c.time_zone.parse().unwrap_or(chrono_tz::UTC));
-    let now = sbor_domain::clock::now();
-    let editable = !d.talk.state.is_final()
-        && (d.access.organizer
-            || d.talk.state == State::Draft
-            || form
-                .as_ref()
-                .is_none_or(|f| f.cfp.late_edits || f.check_open(d.talk.session_type_id, now).is_ok()));
+    let tz = d.tz();
     let t = d.talk;
     Ok(TalkView {
         id: t.id,
@@ -455,7 +410,7 @@ pub async fn talk_page(id: i64) -> Result<TalkView, AppError> {
         answers: d.answers,
         state: t.state.code().to_owned(),
         community_name: d.community_name,
-        community_slug: c.slug,
+        community_slug: d.community_slug,
         event: t.event_id.zip(d.event_title),
         deadline: d.deadline.map(|at| local(at, tz)),
         speakers: d
@@ -472,10 +427,10 @@ pub async fn talk_page(id: i64) -> Result<TalkView, AppError> {
         actions: d.actions.iter().map(|a| a.code().to_owned()).collect(),
         is_speaker: d.access.speaker,
         is_organizer: d.access.organizer,
-        editable,
+        editable: d.editable,
         slides_url: t.slides_url,
         recording_url: t.recording_url,
-        form: form.as_ref().map(form_view).unwrap_or_default(),
+        form: d.form.as_ref().map(form_view).unwrap_or_default(),
         limits: limits(),
     })
 }
@@ -593,18 +548,7 @@ pub async fn talk_invitation(token: String) -> Result<InvitationView, AppError> 
     let ctx = ssr::ctx()?;
     let info = sbor_domain::talks::invitation(&ctx.db, &token).await?;
     let me = ssr::request_info()?.user;
-    let problem = if info.accepted {
-        Some("already_accepted")
-    } else if info.expired {
-        Some("token_expired")
-    } else if me
-        .as_ref()
-        .is_some_and(|u| !u.email.eq_ignore_ascii_case(&info.email))
-    {
-        Some("wrong_account")
-    } else {
-        None
-    };
+    let problem = info.problem(me.as_ref());
     Ok(InvitationView {
         talk_title: info.talk_title,
         inviter: info.inviter_name,
@@ -710,50 +654,29 @@ pub struct PoolView {
 /// A community's talk pool: the caller's proposals, and for organizers all of them.
 #[server(endpoint = "pool_page")]
 pub async fn pool_page(slug: String) -> Result<PoolView, AppError> {
-    use sbor_domain::{communities, events, talks};
+    use sbor_domain::{communities, talks};
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
     let c = communities::by_slug(&ctx.db, &slug).await?;
-    let mine = talks::my_talks(&ctx.db, &user)
+    let item = |p: talks::PoolTalk| PoolItem {
+        id: p.talk.id,
+        title: p.talk.title,
+        summary: p.talk.summary,
+        state: p.talk.state.code().to_owned(),
+        speakers: p.speakers,
+    };
+    let mine = talks::my_pool_talks(&ctx.db, &user, c.id)
         .await?
         .into_iter()
-        .filter(|m| m.talk.community_id == c.id && m.talk.in_pool())
-        .map(|m| PoolItem {
-            id: m.talk.id,
-            title: m.talk.title,
-            summary: m.talk.summary,
-            state: m.talk.state.code().to_owned(),
-            speakers: m.speakers,
-        })
+        .map(item)
         .collect();
-    let organizer = communities::can_manage(&ctx.db, c.id, &user).await?;
-    let (all, events) = if organizer {
+    let (all, events) = if communities::can_manage(&ctx.db, c.id, &user).await? {
         let all = talks::pool(&ctx.db, &user, c.id)
             .await?
             .into_iter()
-            .map(|p| PoolItem {
-                id: p.talk.id,
-                title: p.talk.title,
-                summary: p.talk.summary,
-                state: p.talk.state.code().to_owned(),
-                speakers: p.speakers,
-            })
+            .map(item)
             .collect();
-        let query = events::Query {
-            community_id: Some(c.id),
-            include_drafts: true,
-            limit: 50,
-            ..Default::default()
-        };
-        let mut with_cfp = Vec::new();
-        for l in events::search(&ctx.db, &query).await? {
-            if l.event.status != events::Status::Cancelled
-                && sbor_domain::cfp::get(&ctx.db, l.event.id).await?.is_some()
-            {
-                with_cfp.push((l.event.id, l.event.title));
-            }
-        }
-        (Some(all), with_cfp)
+        (Some(all), talks::move_targets(&ctx.db, &user, c.id).await?)
     } else {
         (None, Vec::new())
     };
@@ -794,15 +717,9 @@ pub async fn propose_talk(
         answers: &[],
     };
     let submit = intent == "submit";
-    if submit && summary.trim().is_empty() {
-        return Err(AppError::Field {
-            field: "summary".into(),
-            code: "required".into(),
-        });
-    }
-    let talk = talks::create(&ctx.db, &user, talks::Target::Pool { community_id }, input).await?;
+    let target = talks::Target::Pool { community_id };
+    talks::propose(&ctx.db, &ctx.site, &user, target, input, submit).await?;
     if submit {
-        talks::act(&ctx.db, &ctx.site, &user, talk.id, talks::Action::Submit).await?;
         ctx.mail_queued.notify_one();
     }
     done(

@@ -375,7 +375,7 @@ pub fn MyTalksPage() -> impl IntoView {
                                                 None => view! { <span>{m.community_name} ", " {tt.talk_pool}</span> }.into_any(),
                                             }}</td>
                                             <td>{m.speakers.join(", ")}</td>
-                                            <td><a href=format!("/talks/{}#history", m.id)>{format!("{} ({})", tt.history, m.history.len())}</a></td>
+                                            <td><a href=format!("/talks/{}#history", m.id)>{format!("{} ({})", tt.history, m.history_count)}</a></td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
