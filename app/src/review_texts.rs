@@ -26,7 +26,6 @@ pub struct ReviewTexts {
     pub clear: &'static str,
     pub staged_accept: &'static str,
     pub staged_reject: &'static str,
-    pub states: [(&'static str, &'static str); 7],
     pub sorts: [(&'static str, &'static str); 4],
     pub queue: &'static str,
     pub my_review: &'static str,
@@ -48,7 +47,6 @@ pub struct ReviewTexts {
     pub local_time_hint: &'static str,
     pub languages: &'static str,
     pub levels: &'static str,
-    pub level_words: [(&'static str, &'static str); 3],
     pub anonymous_review: &'static str,
     pub late_edits: &'static str,
     pub confirm_days: &'static str,
@@ -92,10 +90,6 @@ fn find(list: &[(&'static str, &'static str)], code: &str) -> &'static str {
 }
 
 impl ReviewTexts {
-    pub fn state_word(&self, code: &str) -> &'static str {
-        find(&self.states, code)
-    }
-
     pub fn review_status(&self, code: &str) -> &'static str {
         find(&self.review_statuses, code)
     }
@@ -135,15 +129,6 @@ pub static EN: ReviewTexts = ReviewTexts {
     clear: "Clear",
     staged_accept: "to accept",
     staged_reject: "to reject",
-    states: [
-        ("draft", "Draft"),
-        ("submitted", "Submitted"),
-        ("accepted", "Accepted"),
-        ("rejected", "Rejected"),
-        ("confirmed", "Confirmed"),
-        ("withdrawn", "Withdrawn"),
-        ("cancelled", "Cancelled"),
-    ],
     sorts: [
         ("score", "Weighted score"),
         ("reviews", "Fewest reviews"),
@@ -174,11 +159,6 @@ pub static EN: ReviewTexts = ReviewTexts {
     local_time_hint: "In the event's time zone.",
     languages: "Languages",
     levels: "Audience levels",
-    level_words: [
-        ("beginner", "Beginner"),
-        ("intermediate", "Intermediate"),
-        ("advanced", "Advanced"),
-    ],
     anonymous_review: "Anonymous review (reviewers do not see speakers)",
     late_edits: "Speakers may edit after the deadline",
     confirm_days: "Days accepted speakers have to confirm",
@@ -240,15 +220,6 @@ pub static RU: ReviewTexts = ReviewTexts {
     clear: "Сбросить",
     staged_accept: "к принятию",
     staged_reject: "к отклонению",
-    states: [
-        ("draft", "Черновик"),
-        ("submitted", "Подан"),
-        ("accepted", "Принят"),
-        ("rejected", "Отклонён"),
-        ("confirmed", "Подтверждён"),
-        ("withdrawn", "Отозван"),
-        ("cancelled", "Отменён"),
-    ],
     sorts: [
         ("score", "Взвешенная оценка"),
         ("reviews", "Меньше всего отзывов"),
@@ -279,11 +250,6 @@ pub static RU: ReviewTexts = ReviewTexts {
     local_time_hint: "В часовом поясе события.",
     languages: "Языки",
     levels: "Уровни аудитории",
-    level_words: [
-        ("beginner", "Начальный"),
-        ("intermediate", "Средний"),
-        ("advanced", "Продвинутый"),
-    ],
     anonymous_review: "Анонимное рецензирование (рецензенты не видят докладчиков)",
     late_edits: "Докладчики могут править после дедлайна",
     confirm_days: "Дней на подтверждение для принятых докладчиков",

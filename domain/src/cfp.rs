@@ -148,7 +148,9 @@ fn check_len(value: &str, max: usize, field: &'static str) -> Result<()> {
     }
 }
 
-fn required_name(raw: &str, field: &'static str) -> Result<String> {
+/// A required one-line name (session type, track, category): trimmed, at most [`MAX_NAME`]
+/// characters, no control characters.
+pub(crate) fn required_name(raw: &str, field: &'static str) -> Result<String> {
     let s = raw.trim();
     if s.is_empty() {
         return Err(DomainError::invalid(field, "required"));

@@ -393,11 +393,10 @@ async fn invite_organizer(
             )),
         },
     );
-    let hour = now / (3_600 * 1_000_000);
+    let hour = now / clock::HOUR;
     let key = format!("organizer_invite:{}:{email}:{hour}", community.id);
-    if !outbox::key_exists(&mut tx, &key).await? {
-        outbox::enqueue_in(&mut tx, site, NewMail::new(key, "organizer_invited", email, mail)).await?;
-    }
+    // The outbox ignores a second mail with the same key: at most one invitation an hour.
+    outbox::enqueue_in(&mut tx, site, NewMail::new(key, "organizer_invited", email, mail)).await?;
     tx.commit().await?;
     Ok(OrganizerAdded::Invited(email.to_owned()))
 }
@@ -422,17 +421,6 @@ pub async fn accept_invitations_in(conn: &mut AnyConnection, user_id: i64) -> Re
         .execute(&mut *conn)
         .await?;
     Ok(accepted)
-}
-
-/// Addresses invited to organize `community_id` that have not confirmed an account yet.
-pub async fn pending_invitations(db: &Db, community_id: i64) -> Result<Vec<String>> {
-    let rows = sqlx::query("SELECT email FROM organizer_invites WHERE community_id = $1 ORDER BY created_at")
-        .bind(community_id)
-        .fetch_all(db.read())
-        .await?;
-    rows.iter()
-        .map(|r| r.try_get("email").map_err(Into::into))
-        .collect()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

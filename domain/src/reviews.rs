@@ -28,8 +28,8 @@ use crate::email::Email;
 use crate::error::{DomainError, Result};
 use crate::events::Event;
 use crate::lang::Lang;
-use crate::talks::{self, Decision, State};
-use crate::{Db, accounts};
+use crate::talks::{self, Decision, LABEL_JOINS, State};
+use crate::{Db, accounts, speakers};
 
 pub const MIN_SCORE: i64 = 0;
 pub const MAX_SCORE: i64 = 5;
@@ -101,17 +101,11 @@ impl Category {
 }
 
 fn check_category(name: &str, weight: i64) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(DomainError::invalid("name", "required"));
-    }
-    if name.chars().count() > cfp::MAX_NAME || name.chars().any(char::is_control) {
-        return Err(DomainError::invalid("name", "too_long"));
-    }
+    let name = cfp::required_name(name, "name")?;
     if !(MIN_WEIGHT..=MAX_WEIGHT).contains(&weight) {
         return Err(DomainError::invalid("weight", "out_of_range"));
     }
-    Ok(name.to_owned())
+    Ok(name)
 }
 
 pub async fn add_category(db: &Db, actor: &User, event_id: i64, name: &str, weight: i64) -> Result<Category> {
@@ -326,8 +320,7 @@ pub async fn review_queue(db: &Db, reviewer: &User, event_id: i64) -> Result<Vec
     require_reviewer(db, reviewer, event_id).await?;
     let rows = sqlx::query(&format!(
         "SELECT t.id, t.title, t.state, st.name AS st_name, tr.name AS tr_name, r.submitted \
-         FROM talks t LEFT JOIN session_types st ON st.id = t.session_type_id \
-         LEFT JOIN tracks tr ON tr.id = t.track_id \
+         FROM talks t {LABEL_JOINS} \
          LEFT JOIN reviews r ON r.talk_id = t.id AND r.reviewer_id = $2 \
          WHERE {REVIEWABLE} ORDER BY t.submitted_at, t.id"
     ))
@@ -439,11 +432,10 @@ pub async fn review_page(db: &Db, reviewer: &User, talk_id: i64) -> Result<Revie
 async fn reviewer_talk(db: &Db, talk: talks::Talk, event_id: i64) -> Result<ReviewerTalk> {
     let talk_id = talk.id;
     let anonymous = cfp::get(db, event_id).await?.is_none_or(|c| c.anonymous_review);
-    let row = sqlx::query(
-        "SELECT st.name AS st_name, st.minutes AS st_minutes, tr.name AS tr_name FROM talks t \
-         LEFT JOIN session_types st ON st.id = t.session_type_id LEFT JOIN tracks tr ON tr.id = t.track_id \
-         WHERE t.id = $1",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT st.name AS st_name, st.minutes AS st_minutes, tr.name AS tr_name \
+         FROM talks t {LABEL_JOINS} WHERE t.id = $1"
+    ))
     .bind(talk_id)
     .fetch_one(db.read())
     .await?;
@@ -460,28 +452,24 @@ async fn reviewer_talk(db: &Db, talk: talks::Talk, event_id: i64) -> Result<Revi
     let speakers = if anonymous {
         Speakers::Hidden
     } else {
-        let rows = sqlx::query(
-            "SELECT u.display_name, COALESCE(p.bio, '') AS bio, COALESCE(p.company, '') AS company, \
-               COALESCE(p.links, '') AS links \
-             FROM talk_speakers s JOIN users u ON u.id = s.user_id LEFT JOIN speaker_profiles p ON p.user_id = u.id \
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM talk_speakers s JOIN users u ON u.id = s.user_id \
+             LEFT JOIN speaker_profiles p ON p.user_id = u.id \
              WHERE s.talk_id = $1 ORDER BY s.joined_at, u.id",
-        )
+            speakers::PUBLIC_COLUMNS
+        ))
         .bind(talk_id)
         .fetch_all(db.read())
         .await?;
         Speakers::Shown(
             rows.iter()
                 .map(|r| {
+                    let p = speakers::PublicSpeaker::from_row(r)?;
                     Ok(ReviewerSpeaker {
-                        display_name: r.try_get("display_name")?,
-                        bio: r.try_get("bio")?,
-                        company: r.try_get("company")?,
-                        links: r
-                            .try_get::<String, _>("links")?
-                            .lines()
-                            .filter(|l| !l.trim().is_empty())
-                            .map(str::to_owned)
-                            .collect(),
+                        display_name: p.display_name,
+                        bio: p.bio,
+                        company: p.company,
+                        links: p.links,
                     })
                 })
                 .collect::<Result<_>>()?,
@@ -810,8 +798,7 @@ async fn dashboard_rows(
     let talk_sql = format!(
         "SELECT t.id, t.title, t.state, t.staged_decision, t.language, t.level, t.submitted_at, t.owner_id, \
            st.name AS st_name, tr.name AS tr_name, tr.colour AS tr_colour \
-         FROM talks t LEFT JOIN session_types st ON st.id = t.session_type_id \
-         LEFT JOIN tracks tr ON tr.id = t.track_id WHERE {talk_filter}"
+         FROM talks t {LABEL_JOINS} WHERE {talk_filter}"
     );
     let rows = bind(sqlx::query(&talk_sql), event_id, filter)
         .fetch_all(&mut *conn)

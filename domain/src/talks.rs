@@ -46,6 +46,11 @@ pub const MAX_ANSWER: usize = 2000;
 pub const MAX_SPEAKERS: usize = 5;
 pub const INVITATION_LIFETIME: Micros = 14 * clock::DAY;
 
+/// Joins a query on `talks t` with its session type (`st`) and track (`tr`), both optional,
+/// for the labels every list of talks shows.
+pub(crate) const LABEL_JOINS: &str = "LEFT JOIN session_types st ON st.id = t.session_type_id \
+     LEFT JOIN tracks tr ON tr.id = t.track_id";
+
 /// Where a speaker manages a talk (and confirms it): the link in talk mails.
 pub fn talk_path(talk_id: i64) -> String {
     format!("/talks/{talk_id}")
@@ -1836,8 +1841,7 @@ async fn public_where(db: &Db, condition: &str, param: i64) -> Result<Vec<Public
            t.title, t.summary, t.description, st.name AS st_name, st.minutes AS st_minutes, tr.name AS tr_name, \
            tr.colour AS tr_colour, t.language, t.level, t.slides_url, t.recording_url \
          FROM talks t JOIN events e ON e.id = t.event_id JOIN communities c ON c.id = t.community_id \
-         LEFT JOIN session_types st ON st.id = t.session_type_id LEFT JOIN tracks tr ON tr.id = t.track_id \
-         WHERE {base} ORDER BY e.starts_at DESC, tr.position, t.title, t.id"
+         {LABEL_JOINS} WHERE {base} ORDER BY e.starts_at DESC, tr.position, t.title, t.id"
     ))
     .bind(param)
     .fetch_all(db.read())

@@ -231,12 +231,7 @@ pub async fn announcement_page(id: i64, filter: String) -> Result<AnnouncementVi
         recipients,
         opted_out,
         suppressed,
-        send_at: a.send_at.map(|t| {
-            sbor_domain::clock::to_datetime(t)
-                .with_timezone(&tz)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        }),
+        send_at: a.send_at.map(|t| sbor_domain::clock::local(t, tz)),
         time_zone: c.time_zone,
         progress: progress_of(&ctx.db, &a).await?,
         deliveries,

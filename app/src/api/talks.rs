@@ -86,14 +86,6 @@ pub struct CfpView {
 }
 
 #[cfg(feature = "ssr")]
-fn local(at: sbor_domain::clock::Micros, tz: chrono_tz::Tz) -> String {
-    sbor_domain::clock::to_datetime(at)
-        .with_timezone(&tz)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
-#[cfg(feature = "ssr")]
 fn limits() -> TalkLimits {
     use sbor_domain::talks as t;
     TalkLimits {
@@ -126,7 +118,7 @@ fn form_view(f: &sbor_domain::cfp::CfpForm) -> TalkFormView {
                 id: s.id,
                 name: s.name.clone(),
                 minutes: s.minutes,
-                deadline: s.deadline.map(|d| local(d, tz)),
+                deadline: s.deadline.map(|d| sbor_domain::clock::local(d, tz)),
             })
             .collect(),
         tracks: f
@@ -180,8 +172,8 @@ pub async fn cfp_page(event_id: i64) -> Result<CfpView, AppError> {
         community_name: c.name,
         community_slug: c.slug,
         status: status_code(f.status(sbor_domain::clock::now())).to_owned(),
-        opens: local(f.cfp.opens_at, tz),
-        closes: local(f.cfp.closes_at, tz),
+        opens: sbor_domain::clock::local(f.cfp.opens_at, tz),
+        closes: sbor_domain::clock::local(f.cfp.closes_at, tz),
         time_zone: f.event.time_zone.clone(),
         description_html: f.cfp.description_html(),
         form: form_view(&f),
@@ -412,7 +404,7 @@ pub async fn talk_page(id: i64) -> Result<TalkView, AppError> {
         community_name: d.community_name,
         community_slug: d.community_slug,
         event: t.event_id.zip(d.event_title),
-        deadline: d.deadline.map(|at| local(at, tz)),
+        deadline: d.deadline.map(|at| sbor_domain::clock::local(at, tz)),
         speakers: d
             .speakers
             .into_iter()
@@ -864,8 +856,14 @@ pub async fn event_talks(event_id: i64) -> Result<EventTalksView, AppError> {
         cfp_status: cfp
             .as_ref()
             .map(|c| status_code(c.status(sbor_domain::clock::now())).to_owned()),
-        opens: cfp.as_ref().map(|c| local(c.opens_at, tz)).unwrap_or_default(),
-        closes: cfp.as_ref().map(|c| local(c.closes_at, tz)).unwrap_or_default(),
+        opens: cfp
+            .as_ref()
+            .map(|c| sbor_domain::clock::local(c.opens_at, tz))
+            .unwrap_or_default(),
+        closes: cfp
+            .as_ref()
+            .map(|c| sbor_domain::clock::local(c.closes_at, tz))
+            .unwrap_or_default(),
         time_zone: event.time_zone,
         talks,
     })

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::announce_texts::ann_texts;
 use crate::api::{
@@ -13,12 +12,7 @@ use crate::api::{
 };
 use crate::boot::{t, use_boot, use_lang};
 use crate::components::{Field, FieldError, FormError, LoginRequired, Submit, TextArea, errors_of};
-
-fn param(name: &'static str) -> String {
-    use_params_map()
-        .with_untracked(|p| p.get(name))
-        .unwrap_or_default()
-}
+use crate::pages::param;
 
 #[component]
 pub fn AnnouncementsPage() -> impl IntoView {
@@ -95,11 +89,12 @@ fn list_view(v: AnnouncementsView) -> impl IntoView {
                         }).collect_view()}
                         {v.talk_events.into_iter().map(|(id, title)| {
                             let rt = crate::review_texts::review_texts(use_lang());
+                            let words = crate::talk_texts::talk_texts(use_lang());
                             view! {
                                 <optgroup label=format!("{}: {title}", rt.speakers_of)>
                                     {["submitted", "accepted", "confirmed", "rejected"]
                                         .into_iter()
-                                        .map(|code| view! { <option value=format!("speakers:{id}:{code}")>{format!("{title} — {}", rt.state_word(code))}</option> })
+                                        .map(|code| view! { <option value=format!("speakers:{id}:{code}")>{format!("{title} — {}", words.state(code))}</option> })
                                         .collect_view()}
                                 </optgroup>
                             }
@@ -139,9 +134,7 @@ pub fn AnnouncementPage() -> impl IntoView {
         return view! { <LoginRequired/> }.into_any();
     }
     let id = param("id").parse::<i64>().unwrap_or(0);
-    let filter = use_query_map()
-        .with_untracked(|q| q.get("status"))
-        .unwrap_or_default();
+    let filter = crate::pages::query("status");
     let data = Resource::new(move || (id, filter.clone()), |(id, f)| announcement_page(id, f));
     view! {
         <Suspense fallback=move || view! { <p>{tx.loading}</p> }>
@@ -289,7 +282,7 @@ fn announcement_view(v: AnnouncementView) -> impl IntoView {
 pub fn UnsubscribePage() -> impl IntoView {
     let tx = t();
     let at = ann_texts(use_lang());
-    let token = use_query_map().with_untracked(|q| q.get("t")).unwrap_or_default();
+    let token = crate::pages::query("t");
     let info = Resource::new(move || token.clone(), unsubscribe_info);
     let action = ServerAction::<Unsubscribe>::new();
     let errors = errors_of(action.value());
@@ -304,7 +297,7 @@ pub fn UnsubscribePage() -> impl IntoView {
                             <p>{at.unsubscribe_body} " «" {name} "»."</p>
                             <ActionForm action=action>
                                 <FormError errors/>
-                                <input type="hidden" name="t" value=use_query_map().with_untracked(|q| q.get("t")).unwrap_or_default()/>
+                                <input type="hidden" name="t" value=crate::pages::query("t")/>
                                 <Submit label=at.unsubscribe_button pending=action.pending()/>
                             </ActionForm>
                         }.into_any(),

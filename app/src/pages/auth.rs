@@ -16,9 +16,7 @@ pub fn SignupPage() -> impl IntoView {
     let action = ServerAction::<Signup>::new();
     let errors = errors_of(action.value());
     // An organizer invitation links here with the invited address filled in.
-    let invited = use_query_map()
-        .with_untracked(|q| q.get("email"))
-        .unwrap_or_default();
+    let invited = crate::pages::query("email");
     view! {
         <Title text=tx.signup_title/>
         <section class="card narrow">
@@ -87,9 +85,7 @@ pub fn LoginLinkPage() -> impl IntoView {
     let tx = t();
     let action = ServerAction::<LoginWithLink>::new();
     let errors = errors_of(action.value());
-    let token = use_query_map()
-        .with_untracked(|q| q.get("token"))
-        .unwrap_or_default();
+    let token = crate::pages::query("token");
     view! {
         <Title text=tx.magic_landing_title/>
         <section class="card narrow">
@@ -133,9 +129,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     let tx = t();
     let action = ServerAction::<ConfirmEmail>::new();
     let errors = errors_of(action.value());
-    let token = use_query_map()
-        .with_untracked(|q| q.get("token"))
-        .unwrap_or_default();
+    let token = crate::pages::query("token");
     view! {
         <Title text=tx.confirm_title/>
         <section class="card narrow">
@@ -175,9 +169,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let tx = t();
     let action = ServerAction::<ResetPassword>::new();
     let errors = errors_of(action.value());
-    let token = use_query_map()
-        .with_untracked(|q| q.get("token"))
-        .unwrap_or_default();
+    let token = crate::pages::query("token");
     view! {
         <Title text=tx.reset_title/>
         <section class="card narrow">

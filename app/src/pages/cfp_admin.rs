@@ -97,7 +97,7 @@ fn cfp_view(v: CfpAdminView) -> impl IntoView {
                 </fieldset>
                 <fieldset class="field">
                     <legend>{rt.levels}</legend>
-                    {rt.level_words.iter().map(|(code, word)| view! {
+                    {crate::talk_texts::talk_texts(use_lang()).levels.iter().map(|(code, word)| view! {
                         <label class="check"><input type="checkbox" name=format!("level_{code}") value="on" checked=has(&v.levels, code)/> {*word}</label>
                     }).collect_view()}
                     <FieldError errors=save_errors field="levels"/>

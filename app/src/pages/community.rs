@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::{
     AddOrganizer, CommunityView, CreateCommunity, EventCard, JoinCommunity, LeaveCommunity, UpdateCommunity,
@@ -37,9 +36,7 @@ pub fn EventList(events: Vec<EventCard>) -> impl IntoView {
 }
 
 fn slug() -> String {
-    use_params_map()
-        .with_untracked(|p| p.get("slug"))
-        .unwrap_or_default()
+    super::param("slug")
 }
 
 #[component]

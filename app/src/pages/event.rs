@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::{
     CreateEvent, CreateSeries, DecideRsvps, EventAction, EventForm, EventView, Rsvp, SetMaterials,
@@ -17,10 +16,7 @@ use crate::pages::errors::NotFoundPage;
 
 /// The `:id` of the event route.
 pub(crate) fn event_id() -> i64 {
-    use_params_map()
-        .with_untracked(|p| p.get("id"))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
+    super::id_param("id")
 }
 
 #[component]
@@ -299,9 +295,7 @@ pub fn EventNewPage() -> impl IntoView {
     if use_boot().user.is_none() {
         return view! { <LoginRequired/> }.into_any();
     }
-    let slug = use_params_map()
-        .with_untracked(|p| p.get("slug"))
-        .unwrap_or_default();
+    let slug = crate::pages::param("slug");
     let data = Resource::new(move || slug.clone(), new_event_form);
     let create = ServerAction::<CreateEvent>::new();
     let errors = errors_of(create.value());

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
     ApplyTalkDecisions, DashboardLine, DashboardView, QueueView, ReviewView, SaveReview, StageTalkDecision,
@@ -12,13 +11,8 @@ use crate::api::{
 use crate::boot::{t, use_boot, use_lang};
 use crate::components::{FieldError, FormError, LoginRequired, TextArea, errors_of};
 use crate::pages::event::event_id;
+use crate::pages::query;
 use crate::review_texts::{ReviewTexts, review_texts};
-
-fn query(name: &'static str) -> String {
-    use_query_map()
-        .with_untracked(|q| q.get(name))
-        .unwrap_or_default()
-}
 
 #[component]
 pub fn TalksDashboardPage() -> impl IntoView {
@@ -94,7 +88,7 @@ fn dashboard_view(v: DashboardView) -> impl IntoView {
                 <label>{rt.state} " "
                     <select name="state">
                         <option value="">{rt.all_but_drafts}</option>
-                        {rt.states.iter().map(|(code, word)| view! {
+                        {crate::talk_texts::talk_texts(use_lang()).states.iter().map(|(code, word)| view! {
                             <option value=*code selected=selected(&state, code)>{*word}</option>
                         }).collect_view()}
                     </select>
@@ -161,7 +155,7 @@ fn dashboard_line(
             <td>{l.speakers}</td>
             <td>{swatch.map(|s| view! { <span class="swatch" style=s></span> " " })}{l.track}</td>
             <td>{l.session_type}</td>
-            <td>{rt.state_word(&l.state)}</td>
+            <td>{crate::talk_texts::talk_texts(use_lang()).state(&l.state)}</td>
             <td class="num score">{l.score}</td>
             <td class="num reviews">{(!l.own).then_some(l.reviews)}</td>
             <td class="num">{l.spread}</td>
@@ -236,10 +230,7 @@ pub fn ReviewPage() -> impl IntoView {
     if use_boot().user.is_none() {
         return view! { <LoginRequired/> }.into_any();
     }
-    let talk_id = use_params_map()
-        .with_untracked(|p| p.get("talk_id"))
-        .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or(0);
+    let talk_id = crate::pages::id_param("talk_id");
     let data = Resource::new(move || talk_id, review_page);
     view! {
         <Suspense fallback=move || view! { <p>{tx.loading}</p> }>

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
     AcceptTalkInvitation, CreateTalk, EventTalksView, InviteCoSpeaker, MoveTalk, PoolItem, PoolView,
@@ -18,17 +17,8 @@ use crate::components::{Field, FormError, FormErrors, LoginRequired, Submit, Tex
 use crate::error::AppError;
 use crate::i18n;
 use crate::pages::errors::NotFoundPage;
+use crate::pages::{id_param, param};
 use crate::talk_texts::talk_texts;
-
-fn param(name: &'static str) -> String {
-    use_params_map()
-        .with_untracked(|p| p.get(name))
-        .unwrap_or_default()
-}
-
-fn id_param(name: &'static str) -> i64 {
-    param(name).parse().unwrap_or(0)
-}
 
 /// The error under a hand-made control (selects, question groups).
 fn error_for(errors: FormErrors, key: &'static str) -> impl IntoView + use<> {
@@ -572,16 +562,12 @@ pub fn TalkInvitationPage() -> impl IntoView {
     let tx = t();
     let tt = talk_texts(use_lang());
     let lang = use_lang();
-    let token = use_query_map()
-        .with_untracked(|q| q.get("token"))
-        .unwrap_or_default();
+    let token = crate::pages::query("token");
     let logged_in = use_boot().user.is_some();
     let accept = ServerAction::<AcceptTalkInvitation>::new();
     let errors = errors_of(accept.value());
     let data = Resource::new(move || token.clone(), talk_invitation);
-    let token = use_query_map()
-        .with_untracked(|q| q.get("token"))
-        .unwrap_or_default();
+    let token = crate::pages::query("token");
     view! {
         <Title text=tt.invitation_title/>
         <section class="card narrow">
