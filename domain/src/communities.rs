@@ -112,6 +112,8 @@ pub fn parse_time_zone(raw: &str) -> Result<chrono_tz::Tz> {
         .map_err(|_| DomainError::invalid("time_zone", "unknown_time_zone"))
 }
 
+/// `Default` is an empty form, for code that sets a few fields.
+#[derive(Default)]
 pub struct CommunityInput<'a> {
     pub slug: &'a str,
     pub name: &'a str,

@@ -152,6 +152,9 @@ impl Event {
 }
 
 /// The form an organizer fills in; times are local to `time_zone`, as `datetime-local` gives them.
+/// `Default` is an empty form (no capacity, no guests, no reminders), for code that sets a few
+/// fields.
+#[derive(Default)]
 pub struct EventInput<'a> {
     pub title: &'a str,
     pub description: &'a str,

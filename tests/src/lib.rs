@@ -376,6 +376,13 @@ impl TestApp {
         (user.clone(), self.browser_for(user.id).await)
     }
 
+    /// The site as the rules layer needs it (links in mails), for tests that call it directly.
+    pub fn site(&self) -> sbor_domain::accounts::Site {
+        sbor_domain::accounts::Site {
+            base_url: self.base_url.clone(),
+        }
+    }
+
     /// Posts to a server function as a script does (`Accept: application/json`), returning the
     /// status and the raw JSON body.
     pub async fn call_json(

@@ -27,11 +27,9 @@ async fn event_in(
             sbor_domain::communities::CommunityInput {
                 slug: "club",
                 name: "Club",
-                description: "",
-                logo_url: "",
-                links: "",
                 time_zone: "UTC",
                 lang: "en",
+                ..Default::default()
             },
         )
         .await
@@ -46,23 +44,15 @@ async fn event_in(
         c.id,
         sbor_domain::events::EventInput {
             title: &format!("Meetup in {hours_ahead} h"),
-            description: "",
             starts_local: &fmt(start),
             ends_local: &fmt(end),
             time_zone: "UTC",
             venue_name: "Hall",
-            venue_address: "",
-            map_url: "",
-            online_url: "",
-            cover_url: "",
             capacity: &capacity.map(|c| c.to_string()).unwrap_or_default(),
             max_guests: "1",
-            approval_required: false,
-            rsvp_opens_local: "",
-            rsvp_closes_local: "",
             remind_24h: true,
             remind_2h: true,
-            offer_hours: "",
+            ..Default::default()
         },
     )
     .await

@@ -48,11 +48,9 @@ async fn fixture(backend: Backend) -> Fx {
         communities::CommunityInput {
             slug: "rustmsk",
             name: "Rust Moscow",
-            description: "",
-            logo_url: "",
-            links: "",
             time_zone: "Europe/Moscow",
             lang: "en",
+            ..Default::default()
         },
     )
     .await
@@ -84,23 +82,10 @@ async fn event(db: &Db, organizer: &User, community_id: i64, title: &str, in_day
         community_id,
         events::EventInput {
             title,
-            description: "",
             starts_local: &starts,
             ends_local: &ends,
             time_zone: "UTC",
-            venue_name: "",
-            venue_address: "",
-            map_url: "",
-            online_url: "",
-            cover_url: "",
-            capacity: "",
-            max_guests: "0",
-            approval_required: false,
-            rsvp_opens_local: "",
-            rsvp_closes_local: "",
-            remind_24h: false,
-            remind_2h: false,
-            offer_hours: "",
+            ..Default::default()
         },
     )
     .await

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use sbor_domain::accounts::{Site, User};
+use sbor_domain::accounts::User;
 use sbor_domain::talks::{self, Action, TalkInput, Target};
 use sbor_tests::{Backend, TestApp, get_with, location, on_both_backends, submit_with};
 
@@ -22,12 +22,6 @@ struct World {
     event_id: i64,
 }
 
-fn site(app: &TestApp) -> Site {
-    Site {
-        base_url: app.base_url.clone(),
-    }
-}
-
 /// A community (the admin organizes it) with a published event a month ahead, no CfP yet.
 async fn world(app: &TestApp) -> World {
     let (organizer, org) = app.admin("org@example.org").await;
@@ -37,11 +31,9 @@ async fn world(app: &TestApp) -> World {
         sbor_domain::communities::CommunityInput {
             slug: "rustconf",
             name: "Rust Conf",
-            description: "",
-            logo_url: "",
-            links: "",
             time_zone: "Europe/Moscow",
             lang: "en",
+            ..Default::default()
         },
     )
     .await
@@ -67,23 +59,11 @@ async fn new_event(app: &TestApp, organizer: &User, community_id: i64, title: &s
         community_id,
         sbor_domain::events::EventInput {
             title,
-            description: "",
             starts_local: &starts,
             ends_local: &ends,
             time_zone: "Europe/Moscow",
             venue_name: "Hall",
-            venue_address: "",
-            map_url: "",
-            online_url: "",
-            cover_url: "",
-            capacity: "",
-            max_guests: "0",
-            approval_required: false,
-            rsvp_opens_local: "",
-            rsvp_closes_local: "",
-            remind_24h: false,
-            remind_2h: false,
-            offer_hours: "",
+            ..Default::default()
         },
     )
     .await
@@ -136,7 +116,7 @@ async fn submitted_talk(app: &TestApp, w: &World, speaker: &User, title: &str) -
     )
     .await
     .expect("talk");
-    talks::act(&app.db, &site(app), speaker, talk.id, Action::Submit)
+    talks::act(&app.db, &app.site(), speaker, talk.id, Action::Submit)
         .await
         .expect("submit");
     talk.id
@@ -650,7 +630,7 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
         )
         .await;
     assert_eq!(status, 403);
-    let err = talks::act(&app.db, &site(&app), &r1, talk, Action::Accept).await;
+    let err = talks::act(&app.db, &app.site(), &r1, talk, Action::Accept).await;
     assert!(err.is_err(), "the rules layer refuses a reviewer's accept too");
     assert_eq!(
         app.count(&format!(

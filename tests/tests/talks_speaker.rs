@@ -5,7 +5,7 @@
 //! The CfP itself (organizer settings) is set up through the rules layer: its pages belong to
 //! the organizer side.
 
-use sbor_domain::accounts::{Site, User};
+use sbor_domain::accounts::User;
 use sbor_domain::clock::{self, DAY, HOUR};
 use sbor_tests::{Backend, TestApp, get_with, location, on_both_backends, submit_with};
 
@@ -27,12 +27,6 @@ struct World {
     question_id: i64,
 }
 
-fn site(app: &TestApp) -> Site {
-    Site {
-        base_url: app.base_url.clone(),
-    }
-}
-
 /// A community `club` organized by an admin, a published event in ten days with an open CfP
 /// (one session type, one track, one required question).
 async fn world(app: &TestApp) -> World {
@@ -44,11 +38,9 @@ async fn world(app: &TestApp) -> World {
         communities::CommunityInput {
             slug: "club",
             name: "Club",
-            description: "",
-            logo_url: "",
-            links: "",
             time_zone: "UTC",
             lang: "en",
+            ..Default::default()
         },
     )
     .await
@@ -61,23 +53,11 @@ async fn world(app: &TestApp) -> World {
         c.id,
         events::EventInput {
             title: "RustConf Club",
-            description: "",
             starts_local: &fmt(start),
             ends_local: &fmt(start + chrono::Duration::hours(3)),
             time_zone: "UTC",
             venue_name: "Hall",
-            venue_address: "",
-            map_url: "",
-            online_url: "",
-            cover_url: "",
-            capacity: "",
-            max_guests: "0",
-            approval_required: false,
-            rsvp_opens_local: "",
-            rsvp_closes_local: "",
-            remind_24h: false,
-            remind_2h: false,
-            offer_hours: "",
+            ..Default::default()
         },
     )
     .await
@@ -543,7 +523,6 @@ async fn co_speakers_join_by_the_link_only_with_the_right_account(backend: Backe
 }
 
 async fn strangers_and_illegal_actions_are_refused(backend: Backend) {
-    use reqwest::header::{ACCEPT, ORIGIN};
     let app = TestApp::spawn(backend).await;
     let w = world(&app).await;
     let (_, ann) = app.member("ann@example.org", "Ann").await;
@@ -578,52 +557,41 @@ async fn strangers_and_illegal_actions_are_refused(backend: Backend) {
     let (status, page) = get_with(&mallory, &app.url(&format!("/talks/{id}"))).await;
     assert_eq!(status, 404);
     assert!(!page.contains("Ownership for humans") && !page.contains("SECRET-NOTE"));
-    let json = |client: &reqwest::Client, endpoint: &str, fields: Vec<(&'static str, String)>| {
-        client
-            .post(app.url(&format!("/api/{endpoint}")))
-            .header(ORIGIN, &app.base_url)
-            .header(ACCEPT, "application/json")
-            .form(&fields)
-            .send()
-    };
-    let res = json(&mallory, "talk_page", vec![("id", id.to_string())])
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 404);
-    assert!(!res.text().await.unwrap().contains("SECRET-NOTE"));
-    let res = json(
-        &mallory,
-        "update_talk",
-        vec![
-            ("id", id.to_string()),
-            ("title", "Hijacked".into()),
-            ("summary", "x".into()),
-            ("description", "".into()),
-            ("notes", "".into()),
-        ],
-    )
-    .await
-    .unwrap();
-    assert_eq!(res.status().as_u16(), 404);
-    let res = json(
-        &mallory,
-        "talk_action",
-        vec![("id", id.to_string()), ("action", "withdraw".into())],
-    )
-    .await
-    .unwrap();
-    assert_eq!(res.status().as_u16(), 404);
-    let res = json(
-        &mallory,
-        "invite_co_speaker",
-        vec![
-            ("talk_id", id.to_string()),
-            ("email", "mallory@example.org".into()),
-        ],
-    )
-    .await
-    .unwrap();
-    assert_eq!(res.status().as_u16(), 404);
+    let (status, body) = app
+        .call_json(&mallory, "talk_page", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(status, 404);
+    assert!(!body.contains("SECRET-NOTE"));
+    let (status, _) = app
+        .call_json(
+            &mallory,
+            "update_talk",
+            &[
+                ("id", &id.to_string()),
+                ("title", "Hijacked"),
+                ("summary", "x"),
+                ("description", ""),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .call_json(
+            &mallory,
+            "talk_action",
+            &[("id", &id.to_string()), ("action", "withdraw")],
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .call_json(
+            &mallory,
+            "invite_co_speaker",
+            &[("talk_id", &id.to_string()), ("email", "mallory@example.org")],
+        )
+        .await;
+    assert_eq!(status, 404);
     assert_eq!(
         app.count(&format!("SELECT COUNT(*) FROM talks WHERE id = {id} AND title = 'Ownership for humans' AND state = 'submitted'")).await,
         1,
@@ -631,23 +599,23 @@ async fn strangers_and_illegal_actions_are_refused(backend: Backend) {
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM talk_invitations").await, 0);
     // Anonymous: the page asks to log in; the function says 401.
-    let res = json(&app.new_client(), "talk_page", vec![("id", id.to_string())])
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 401);
+    let (status, _) = app
+        .call_json(&app.new_client(), "talk_page", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(status, 401);
 
     // A reviewer of the event: 403 here (reviews happen elsewhere), and no notes.
     let (status, page) = get_with(&rev_browser, &app.url(&format!("/talks/{id}"))).await;
     assert_eq!(status, 403);
     assert!(!page.contains("SECRET-NOTE"));
-    let res = json(
-        &rev_browser,
-        "talk_action",
-        vec![("id", id.to_string()), ("action", "withdraw".into())],
-    )
-    .await
-    .unwrap();
-    assert_eq!(res.status().as_u16(), 403);
+    let (status, _) = app
+        .call_json(
+            &rev_browser,
+            "talk_action",
+            &[("id", &id.to_string()), ("action", "withdraw")],
+        )
+        .await;
+    assert_eq!(status, 403);
     assert_eq!(state_of(&app, id).await, "submitted");
 
     // The community's organizer reads it (with the notes meant for them).
@@ -719,7 +687,7 @@ async fn public_pages_show_only_confirmed_talks_without_notes(backend: Backend) 
             )
             .await
             .unwrap();
-            let applied = sbor_domain::talks::apply_staged(&app.db, &site(&app), &w.admin, w.event_id)
+            let applied = sbor_domain::talks::apply_staged(&app.db, &app.site(), &w.admin, w.event_id)
                 .await
                 .unwrap();
             assert_eq!(applied.accepted, 1);
@@ -773,16 +741,10 @@ async fn public_pages_show_only_confirmed_talks_without_notes(backend: Backend) 
         assert!(!page.contains("Twice at meetups"), "never the answers");
     }
     // The server function's JSON has no notes either.
-    let res = app
-        .new_client()
-        .post(app.url("/api/public_talk"))
-        .header(reqwest::header::ORIGIN, &app.base_url)
-        .form(&[("id", id.to_string())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let body = res.text().await.unwrap();
+    let (status, body) = app
+        .call_json(&app.new_client(), "public_talk", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(status, 200);
     assert!(
         body.contains("Ownership for humans")
             && !body.contains("SECRET-NOTE")
