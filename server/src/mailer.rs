@@ -129,20 +129,14 @@ pub fn dkim_config(settings: &crate::config::Dkim) -> anyhow::Result<Arc<DkimCon
     )))
 }
 
-/// What a delivery needs besides the row, shared by the worker's concurrent sends.
+/// What a delivery needs besides the row, shared by the worker's concurrent sends: the
+/// worker's settings and the state its sends share.
 struct Env {
-    db: Db,
-    transport: Transport,
-    from: Mailbox,
-    metrics: Arc<Metrics>,
-    site: Site,
-    key: SigningKey,
+    worker: Worker,
     /// Announcements as mailed, by id: rendered once per claimed batch, not once per
     /// recipient (an announcement no longer changes once it is sending); only those of the
     /// current batch are kept.
     announcements: std::sync::Mutex<std::collections::HashMap<i64, Arc<announcements::Mail>>>,
-    rate: Option<f64>,
-    dkim: Option<Arc<DkimConfig>>,
     /// When the next announcement mail may leave, under `rate`.
     next_slot: tokio::sync::Mutex<tokio::time::Instant>,
 }
@@ -161,7 +155,7 @@ impl Env {
 
     /// Waits for this announcement mail's turn under the configured rate.
     async fn pace(&self) {
-        let Some(rate) = self.rate else { return };
+        let Some(rate) = self.worker.rate else { return };
         let slot = {
             let mut next = self.next_slot.lock().await;
             let slot = (*next).max(tokio::time::Instant::now());
@@ -196,17 +190,11 @@ impl Worker {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(transport = %self.transport.describe(), "mail worker started");
         let env = Arc::new(Env {
-            db: self.db.clone(),
-            transport: self.transport.clone(),
-            from: self.from.clone(),
-            metrics: self.metrics.clone(),
-            site: self.site.clone(),
-            key: self.key.clone(),
+            worker: self,
             announcements: Default::default(),
-            rate: self.rate,
-            dkim: self.dkim.clone(),
             next_slot: tokio::sync::Mutex::new(tokio::time::Instant::now()),
         });
+        let w = &env.worker;
         let mut last_tick: Option<std::time::Instant> = None;
         loop {
             if *shutdown.borrow() {
@@ -214,11 +202,11 @@ impl Worker {
             }
             if last_tick.is_none_or(|t| t.elapsed() >= ANNOUNCEMENT_TICK) {
                 last_tick = Some(std::time::Instant::now());
-                if let Err(e) = announcements::tick(&self.db, &self.site, sbor_domain::clock::now()).await {
+                if let Err(e) = announcements::tick(&w.db, &w.site, sbor_domain::clock::now()).await {
                     tracing::error!(error = %e, "announcement tick failed");
                 }
             }
-            match outbox::claim_due(&self.db, claim_limit(self.concurrency, self.rate)).await {
+            match outbox::claim_due(&w.db, claim_limit(w.concurrency, w.rate)).await {
                 Ok(batch) if !batch.is_empty() => {
                     env.keep_announcements_of(&batch);
                     let mut tasks = JoinSet::new();
@@ -230,7 +218,7 @@ impl Worker {
                 }
                 Ok(_) => {
                     tokio::select! {
-                        _ = self.wake.notified() => {}
+                        _ = w.wake.notified() => {}
                         _ = tokio::time::sleep(IDLE_POLL) => {}
                         _ = shutdown.changed() => {}
                     }
@@ -249,7 +237,7 @@ impl Worker {
 }
 
 async fn deliver(env: &Env, mail: OutboxMail) {
-    let (db, metrics) = (&env.db, &env.metrics);
+    let (db, metrics) = (&env.worker.db, &env.worker.metrics);
     if mail.announcement_id.is_some() {
         env.pace().await; // before the send's own timeout starts
     }
@@ -326,7 +314,7 @@ async fn announcement_message(env: &Env, mail: &OutboxMail, id: i64) -> Result<M
         Some(m) => m,
         None => {
             let m = Arc::new(
-                announcements::mail(&env.db, id)
+                announcements::mail(&env.worker.db, id)
                     .await
                     .map_err(|e| SendError::Temporary(format!("cannot load the announcement: {e}")))?,
             );
@@ -341,16 +329,18 @@ async fn announcement_message(env: &Env, mail: &OutboxMail, id: i64) -> Result<M
     let user_id = mail
         .user_id
         .ok_or_else(|| SendError::Permanent("announcement row without a recipient user".into()))?;
-    let url = announcements::unsubscribe_url(&env.site, &env.key, user_id, rendered.community_id);
-    let token = announcements::unsubscribe_token(&env.key, user_id, rendered.community_id);
+    let url =
+        announcements::unsubscribe_url(&env.worker.site, &env.worker.key, user_id, rendered.community_id);
+    let token = announcements::unsubscribe_token(&env.worker.key, user_id, rendered.community_id);
     let one_click = env
+        .worker
         .site
         .link(&format!("{}?t={token}", crate::middleware::ONE_CLICK_UNSUBSCRIBE));
     let to: Mailbox = mail
         .recipient
         .parse()
         .map_err(|e| SendError::Permanent(format!("bad recipient address: {e}")))?;
-    let from = Mailbox::new(Some(rendered.from_name.clone()), env.from.email.clone());
+    let from = Mailbox::new(Some(rendered.from_name.clone()), env.worker.from.email.clone());
     let mut builder = Message::builder()
         .from(from)
         .to(to)
@@ -385,12 +375,12 @@ async fn announcement_message(env: &Env, mail: &OutboxMail, id: i64) -> Result<M
 async fn send(env: &Env, mail: &OutboxMail) -> Result<(), SendError> {
     let mut message = match mail.announcement_id {
         Some(id) => announcement_message(env, mail, id).await?,
-        None => build_message(&env.from, mail).map_err(SendError::Permanent)?,
+        None => build_message(&env.worker.from, mail).map_err(SendError::Permanent)?,
     };
-    if let Some(dkim) = &env.dkim {
+    if let Some(dkim) = &env.worker.dkim {
         message.sign(dkim);
     }
-    match &env.transport {
+    match &env.worker.transport {
         Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
             if e.is_permanent() {
                 SendError::Permanent(e.to_string())

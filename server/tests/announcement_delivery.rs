@@ -48,30 +48,11 @@ async fn prepare(database: &TestDatabase, n: usize) -> (Db, i64, i64) {
     .execute(db.write())
     .await
     .unwrap();
-    for chunk in (0..n).collect::<Vec<_>>().chunks(200) {
-        let values = chunk
-            .iter()
-            .map(|i| format!("('d{i}@example.org', 'D{i}', 'en', 'UTC', '', 1, 1)"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        sqlx::query(&format!(
-            "INSERT INTO users (email, display_name, lang, time_zone, bio, email_confirmed_at, created_at) VALUES {values}"
-        ))
-        .execute(db.write())
-        .await
-        .unwrap();
-    }
-    sqlx::query(
-        "INSERT INTO memberships (community_id, user_id, role, joined_at) \
-         SELECT c.id, u.id, 'member', 1 FROM communities c, users u WHERE u.email LIKE 'd%@example.org'",
-    )
-    .execute(db.write())
-    .await
-    .unwrap();
     let community: i64 = sqlx::query_scalar("SELECT id FROM communities")
         .fetch_one(db.read())
         .await
         .unwrap();
+    sbor_tests::insert_members(&db, community, "d", n).await;
     let input = announcements::Input {
         subject: "Delivery test",
         body: "Hello",

@@ -124,6 +124,35 @@ mod anyhow_result {
     pub type Result = std::result::Result<(), String>;
 }
 
+/// `n` members of `community_id` with confirmed addresses `{prefix}0@example.org`,
+/// `{prefix}1@example.org` …, inserted directly (hundreds of sign-ups over HTTP would only
+/// measure argon2) with multi-row statements.
+pub async fn insert_members(db: &Db, community_id: i64, prefix: &str, n: usize) {
+    let ids: Vec<usize> = (0..n).collect();
+    for chunk in ids.chunks(200) {
+        let values = chunk
+            .iter()
+            .map(|i| format!("('{prefix}{i}@example.org', 'Member {i}', 'en', 'Europe/Moscow', '', 1, 1)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        sqlx::query(&format!(
+            "INSERT INTO users (email, display_name, lang, time_zone, bio, email_confirmed_at, created_at) \
+             VALUES {values}"
+        ))
+        .execute(db.write())
+        .await
+        .expect("insert members");
+    }
+    sqlx::query(&format!(
+        "INSERT INTO memberships (community_id, user_id, role, joined_at) \
+         SELECT $1, id, 'member', 1 FROM users WHERE email LIKE '{prefix}%@example.org'"
+    ))
+    .bind(community_id)
+    .execute(db.write())
+    .await
+    .expect("insert memberships");
+}
+
 pub fn test_config(database_url: &str, data_dir: &std::path::Path, extra: &[(&str, &str)]) -> Config {
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("DATABASE_URL".into(), database_url.into());

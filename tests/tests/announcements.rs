@@ -40,25 +40,7 @@ async fn community_with_members(app: &TestApp, n: usize) -> (reqwest::Client, i6
     .await;
     assert_eq!(location(&res), "/c/news");
     let community = app.count("SELECT id FROM communities WHERE slug = 'news'").await;
-    for i in 0..n {
-        sqlx::query(
-            "INSERT INTO users (email, display_name, lang, time_zone, bio, email_confirmed_at, created_at) \
-             VALUES ($1, $2, 'en', 'Europe/Moscow', '', 1, 1)",
-        )
-        .bind(format!("m{i}@example.org"))
-        .bind(format!("Member {i}"))
-        .execute(app.db.write())
-        .await
-        .unwrap();
-    }
-    sqlx::query(
-        "INSERT INTO memberships (community_id, user_id, role, joined_at) \
-         SELECT $1, id, 'member', 1 FROM users WHERE email LIKE 'm%@example.org'",
-    )
-    .bind(community)
-    .execute(app.db.write())
-    .await
-    .unwrap();
+    sbor_tests::insert_members(&app.db, community, "m", n).await;
     // The admin organizes (and is a member, so gets it too).
     sqlx::query(
         "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'organizer', 1) \
