@@ -15,6 +15,7 @@ on_both_backends!(
     the_send_rate_is_kept,
     public_announcements_are_archived_with_a_feed,
     mail_is_dkim_signed_when_a_key_is_configured,
+    pause_resume_and_cancel_control_a_send,
 );
 
 /// A community `news` with an admin organizer and `n` members with confirmed addresses
@@ -518,6 +519,26 @@ async fn bad_announcements_are_refused_and_change_nothing(backend: Backend) {
     let (plain, member) = app.member("plain@example.org", "Plain").await;
     let res = act(&app, &member, id, "send").await;
     assert!(location(&res).contains("__err"), "refused: {}", location(&res));
+    let before = app.count("SELECT COUNT(*) FROM announcements").await;
+    let res = compose(
+        &app,
+        &member,
+        &[
+            ("community_id", &community.to_string()),
+            ("subject", "Spam"),
+            ("body", "Buy now"),
+            ("sender_name", ""),
+            ("reply_to", ""),
+            ("audience", "members"),
+        ],
+    )
+    .await;
+    assert!(location(&res).contains("__err"), "refused: {}", location(&res));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM announcements").await,
+        before,
+        "no draft made"
+    );
     let (_, page) = sbor_tests::get_with(&member, &app.url("/c/news/announcements")).await;
     assert!(!page.contains("Organizers"), "no list for members");
     // The rules layer itself refuses them the organizers' list (drafts included).
@@ -676,4 +697,134 @@ async fn mail_is_dkim_signed_when_a_key_is_configured(backend: Backend) {
     );
     let (ok, _) = dkim_verify(raw.as_bytes());
     assert!(!ok, "a changed subject fails verification");
+}
+
+/// Sent announcement rows, counted in the outbox.
+async fn sent(app: &TestApp, id: i64) -> i64 {
+    app.count(&format!(
+        "SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND status = 'sent'"
+    ))
+    .await
+}
+
+/// Waits until the sent count of `id` has not moved for a second (the rows a worker had
+/// already claimed finish their send after a pause or cancel) and returns it.
+async fn settled(app: &TestApp, id: i64) -> i64 {
+    let mut last = sent(app, id).await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let now = sent(app, id).await;
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+}
+
+/// At MAIL_RATE=10, a send to 41 people takes about 4 s: pause stops it (nothing more leaves
+/// while paused), resume finishes it with one copy each; cancel stops a sending one for good
+/// and a scheduled one before anything is queued.
+async fn pause_resume_and_cancel_control_a_send(backend: Backend) {
+    let smtp = TestSmtp::start().await;
+    let smtp_url = smtp.url();
+    let app = TestApp::spawn_with(
+        backend,
+        smtp,
+        &[("SMTP_URL", smtp_url.as_str()), ("MAIL_RATE", "10")],
+    )
+    .await;
+    let (client, community) = community_with_members(&app, 40).await;
+    let id = draft(&app, &client, community, "Paused", "members").await;
+    act(&app, &client, id, "send").await;
+    while sent(&app, id).await < 3 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    act(&app, &client, id, "pause").await;
+    let at_pause = settled(&app, id).await;
+    assert!(at_pause < 41, "paused before the end ({at_pause} sent)");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(sent(&app, id).await, at_pause, "nothing leaves while paused");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'paused'"
+        ))
+        .await,
+        1
+    );
+    act(&app, &client, id, "resume").await;
+    app.wait_until(
+        &format!("SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'sent'"),
+        1,
+    )
+    .await;
+    assert_eq!(sent(&app, id).await, 41);
+    for i in 0..40 {
+        let to = format!("m{i}@example.org");
+        let copies = app
+            .smtp
+            .messages_to(&to)
+            .iter()
+            .filter(|m| m.subject() == "Paused")
+            .count();
+        assert_eq!(copies, 1, "{to} got {copies} copies");
+    }
+
+    // Cancelled while sending: the rest never goes out.
+    let id = draft(&app, &client, community, "Cancelled", "members").await;
+    act(&app, &client, id, "send").await;
+    while sent(&app, id).await < 3 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    act(&app, &client, id, "cancel").await;
+    let at_cancel = settled(&app, id).await;
+    assert!(at_cancel < 41, "cancelled before the end ({at_cancel} sent)");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE announcement_id = {id} AND status = 'cancelled'"
+        ))
+        .await,
+        41 - at_cancel,
+        "every unsent row is cancelled"
+    );
+    let arrived = app
+        .smtp
+        .messages()
+        .iter()
+        .filter(|m| m.subject() == "Cancelled")
+        .count() as i64;
+    assert_eq!(arrived, at_cancel, "what was sent arrived, nothing else");
+
+    // Cancelled while scheduled: nothing is ever queued.
+    let id = draft(&app, &client, community, "Never", "members").await;
+    let res = submit_with(
+        &client,
+        &app.base_url,
+        &format!("/c/news/announcements/{id}"),
+        "announcement_action",
+        &[
+            ("id", &id.to_string()),
+            ("action", "schedule"),
+            ("send_at", "2099-01-01T10:00"),
+        ],
+    )
+    .await;
+    assert!(!location(&res).contains("__err"), "scheduled: {}", location(&res));
+    act(&app, &client, id, "cancel").await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM announcements WHERE id = {id} AND status = 'cancelled'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE announcement_id = {id}"
+        ))
+        .await,
+        0
+    );
+    // A cancelled announcement cannot be resumed.
+    let res = act(&app, &client, id, "resume").await;
+    assert!(location(&res).contains("__err"), "refused: {}", location(&res));
 }

@@ -888,7 +888,7 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
             .count();
         assert_eq!(decisions, 1, "{to} got exactly one decision mail");
     }
-    // Clearing a decision on a decided talk is harmless; staging one is refused.
+    // Staging a decision on a talk that is already decided is refused.
     let res = submit_with(
         &w.org,
         &app.base_url,
@@ -898,6 +898,14 @@ async fn dashboard_decisions_csv_and_speaker_announcements(backend: Backend) {
     )
     .await;
     assert!(location(&res).contains("__err"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM talks WHERE id = {talk_b} AND staged_decision IS NULL"
+        ))
+        .await,
+        1,
+        "nothing staged"
+    );
 
     // An announcement to the accepted speakers reaches exactly Anna and Boris.
     let (_, html) = page(&app, &w.org, "/c/rustconf/announcements").await;
