@@ -288,25 +288,28 @@ pub async fn add_session_type(
     SessionType::from_row(&row)
 }
 
+/// Changes a session type of the event; `NotFound` for an id of another event.
 pub async fn update_session_type(
     db: &Db,
     actor: &User,
+    event_id: i64,
     id: i64,
     input: SessionTypeInput<'_>,
 ) -> Result<SessionType> {
-    let event_id = owner_event(db, "session_types", id).await?;
     organized_event(db, actor, event_id).await?;
     let name = validate_session_type(&input)?;
     let row = sqlx::query(
-        "UPDATE session_types SET name = $1, minutes = $2, deadline = $3 WHERE id = $4 \
+        "UPDATE session_types SET name = $1, minutes = $2, deadline = $3 WHERE id = $4 AND event_id = $5 \
          RETURNING id, event_id, name, minutes, deadline, position",
     )
     .bind(name)
     .bind(input.minutes)
     .bind(input.deadline)
     .bind(id)
-    .fetch_one(db.write())
-    .await?;
+    .bind(event_id)
+    .fetch_optional(db.write())
+    .await?
+    .ok_or(DomainError::NotFound)?;
     SessionType::from_row(&row)
 }
 
@@ -384,19 +387,29 @@ pub async fn add_track(db: &Db, actor: &User, event_id: i64, name: &str, colour:
     Track::from_row(&row)
 }
 
-pub async fn update_track(db: &Db, actor: &User, id: i64, name: &str, colour: &str) -> Result<Track> {
-    let event_id = owner_event(db, "tracks", id).await?;
+/// Renames or recolours a track of the event; `NotFound` for an id of another event.
+pub async fn update_track(
+    db: &Db,
+    actor: &User,
+    event_id: i64,
+    id: i64,
+    name: &str,
+    colour: &str,
+) -> Result<Track> {
     organized_event(db, actor, event_id).await?;
     let name = required_name(name, "name")?;
     let colour = parse_colour(colour)?;
     let row = sqlx::query(
-        "UPDATE tracks SET name = $1, colour = $2 WHERE id = $3 RETURNING id, event_id, name, colour, position",
+        "UPDATE tracks SET name = $1, colour = $2 WHERE id = $3 AND event_id = $4 \
+         RETURNING id, event_id, name, colour, position",
     )
     .bind(name)
     .bind(colour)
     .bind(id)
-    .fetch_one(db.write())
-    .await?;
+    .bind(event_id)
+    .fetch_optional(db.write())
+    .await?
+    .ok_or(DomainError::NotFound)?;
     Track::from_row(&row)
 }
 
@@ -535,21 +548,30 @@ pub async fn add_question(
     Question::from_row(&row)
 }
 
-pub async fn update_question(db: &Db, actor: &User, id: i64, input: QuestionInput<'_>) -> Result<Question> {
-    let event_id = owner_event(db, "cfp_questions", id).await?;
+/// Changes a question of the event; answers already given stay. `NotFound` for an id of
+/// another event.
+pub async fn update_question(
+    db: &Db,
+    actor: &User,
+    event_id: i64,
+    id: i64,
+    input: QuestionInput<'_>,
+) -> Result<Question> {
     organized_event(db, actor, event_id).await?;
     let (prompt, options) = validate_question(&input)?;
     let row = sqlx::query(&format!(
-        "UPDATE cfp_questions SET prompt = $1, kind = $2, options = $3, required = $4 WHERE id = $5 \
-         RETURNING {QUESTION_COLUMNS}"
+        "UPDATE cfp_questions SET prompt = $1, kind = $2, options = $3, required = $4 \
+         WHERE id = $5 AND event_id = $6 RETURNING {QUESTION_COLUMNS}"
     ))
     .bind(prompt)
     .bind(input.kind.code())
     .bind(options)
     .bind(input.required as i64)
     .bind(id)
-    .fetch_one(db.write())
-    .await?;
+    .bind(event_id)
+    .fetch_optional(db.write())
+    .await?
+    .ok_or(DomainError::NotFound)?;
     Question::from_row(&row)
 }
 
@@ -742,15 +764,6 @@ pub fn validate_template(subject: &str, body: &str) -> Result<()> {
 // ---------------------------------------------------------------------------------------------
 
 /// The event a session type, track or question belongs to.
-async fn owner_event(db: &Db, table: &'static str, id: i64) -> Result<i64> {
-    let row = sqlx::query(&format!("SELECT event_id FROM {table} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db.read())
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    Ok(row.try_get("event_id")?)
-}
-
 /// Deletes row `id` of `table` (one of our own table names) if it belongs to `event_id`, which
 /// `actor` must organize: `Forbidden` otherwise, `NotFound` for an id of another event or none.
 pub(crate) async fn delete_item(

@@ -28,6 +28,9 @@ pub enum Action {
     MailedLink,
     /// Using a mailed link (guessing tokens).
     UseLink,
+    /// Inviting someone else by mail (co-speakers, organizers): per invited address, so
+    /// nobody's inbox can be flooded, and per client.
+    Invitation,
 }
 
 impl Action {
@@ -37,6 +40,7 @@ impl Action {
             Action::SignUp => "signup",
             Action::MailedLink => "mail",
             Action::UseLink => "link",
+            Action::Invitation => "invite",
         }
     }
 
@@ -48,6 +52,7 @@ impl Action {
             Action::SignUp => (l(5, HOUR), l(20, HOUR)),
             Action::MailedLink => (l(5, HOUR), l(20, HOUR)),
             Action::UseLink => (l(20, 15 * MINUTE), l(60, 15 * MINUTE)),
+            Action::Invitation => (l(5, HOUR), l(30, HOUR)),
         }
     }
 }

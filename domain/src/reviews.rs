@@ -124,28 +124,28 @@ pub async fn add_category(db: &Db, actor: &User, event_id: i64, name: &str, weig
     Category::from_row(&row)
 }
 
-async fn category_event(db: &Db, id: i64) -> Result<i64> {
-    let row = sqlx::query("SELECT event_id FROM review_categories WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.read())
-        .await?
-        .ok_or(DomainError::NotFound)?;
-    Ok(row.try_get("event_id")?)
-}
-
 /// Renames or reweighs a category; dashboards use the new weight for every review at once.
-pub async fn update_category(db: &Db, actor: &User, id: i64, name: &str, weight: i64) -> Result<Category> {
-    cfp::organized_event(db, actor, category_event(db, id).await?).await?;
+pub async fn update_category(
+    db: &Db,
+    actor: &User,
+    event_id: i64,
+    id: i64,
+    name: &str,
+    weight: i64,
+) -> Result<Category> {
+    cfp::organized_event(db, actor, event_id).await?;
     let name = check_category(name, weight)?;
     let row = sqlx::query(
-        "UPDATE review_categories SET name = $1, weight = $2 WHERE id = $3 \
+        "UPDATE review_categories SET name = $1, weight = $2 WHERE id = $3 AND event_id = $4 \
          RETURNING id, event_id, name, weight, position",
     )
     .bind(name)
     .bind(weight)
     .bind(id)
-    .fetch_one(db.write())
-    .await?;
+    .bind(event_id)
+    .fetch_optional(db.write())
+    .await?
+    .ok_or(DomainError::NotFound)?;
     Category::from_row(&row)
 }
 

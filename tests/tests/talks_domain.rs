@@ -1195,7 +1195,7 @@ async fn dashboard_numbers_filters_and_csv(backend: Backend) {
         1
     );
     // Reweighing applies to every review at once.
-    reviews::update_category(db, &fx.organizer, delivery.id, "Delivery", 3)
+    reviews::update_category(db, &fx.organizer, fx.event_id, delivery.id, "Delivery", 3)
         .await
         .unwrap();
     let rows = reviews::dashboard(db, &fx.organizer, fx.event_id, &only_web)

@@ -212,7 +212,7 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
         &w.org,
         &app.base_url,
         &from,
-        "add_track",
+        "save_track",
         &[("event_id", &id), ("name", "Systems"), ("colour", "red")],
     )
     .await;
@@ -228,7 +228,7 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
         &w.org,
         &app.base_url,
         &from,
-        "add_track",
+        "save_track",
         &[("event_id", &id), ("name", "Systems"), ("colour", "#A1B2C3")],
     )
     .await;
@@ -244,7 +244,7 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
         &w.org,
         &app.base_url,
         &from,
-        "add_review_category",
+        "save_review_category",
         &[("event_id", &id), ("name", "Content"), ("weight", "0")],
     )
     .await;
@@ -257,7 +257,7 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
         &w.org,
         &app.base_url,
         &from,
-        "add_review_category",
+        "save_review_category",
         &[("event_id", &id), ("name", "Content"), ("weight", "3")],
     )
     .await;
@@ -272,7 +272,7 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
         &w.org,
         &app.base_url,
         &from,
-        "add_session_type",
+        "save_session_type",
         &[
             ("event_id", &id),
             ("name", "Talk"),
@@ -286,7 +286,7 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
         &w.org,
         &app.base_url,
         &from,
-        "add_session_type",
+        "save_session_type",
         &[
             ("event_id", &id),
             ("name", "Talk"),
@@ -305,7 +305,7 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
         &w.org,
         &app.base_url,
         &from,
-        "add_cfp_question",
+        "save_cfp_question",
         &[
             ("event_id", &id),
             ("prompt", "Level?"),
@@ -320,7 +320,7 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
         &w.org,
         &app.base_url,
         &from,
-        "add_cfp_question",
+        "save_cfp_question",
         &[
             ("event_id", &id),
             ("prompt", "Level?"),
@@ -419,6 +419,164 @@ async fn cfp_settings_explain_bad_input_and_change_nothing(backend: Backend) {
         .await
         .to_string();
     let category_id = app.count("SELECT id FROM review_categories").await.to_string();
+
+    // Editing: the item's own form opens in place of its line (`?edit=`), with its values.
+    let edit_page = format!("{from}?edit=track-{track_id}");
+    let (_, html) = page(&app, &w.org, &edit_page).await;
+    assert!(
+        html.contains("id=\"edit_colour\"") && html.contains("value=\"#a1b2c3\""),
+        "the track's edit form, filled in"
+    );
+    // A bad colour: refused next to the edit form's field (in Russian, the organizer's
+    // language now), the track unchanged.
+    let res = submit_with(
+        &w.org,
+        &app.base_url,
+        &edit_page,
+        "save_track",
+        &[
+            ("event_id", &id),
+            ("id", &track_id),
+            ("name", "Platform"),
+            ("colour", "blue"),
+        ],
+    )
+    .await;
+    let to = location(&res);
+    assert!(
+        to.contains("__err") && to.contains("edit=track-"),
+        "back to the edit form: {to}"
+    );
+    let (_, html) = page(&app, &w.org, &to).await;
+    assert!(
+        html.contains(
+            "id=\"edit_colour-error\" role=\"alert\" class=\"field-error\">Укажите цвет как #rrggbb"
+        ),
+        "the message is next to the edited field: {}",
+        html.split("edit_colour").nth(1).unwrap_or("no edit_colour field")
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tracks WHERE name = 'Systems'")
+            .await,
+        1
+    );
+    // Through another event, or by a member: refused, unchanged.
+    let (status, _) = app
+        .call_json(
+            &w.org,
+            "save_track",
+            &[
+                ("event_id", &other),
+                ("id", &track_id),
+                ("name", "Platform"),
+                ("colour", "#000000"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 404, "a track of another event");
+    let (status, _) = app
+        .call_json(
+            &member,
+            "save_track",
+            &[
+                ("event_id", &id),
+                ("id", &track_id),
+                ("name", "Platform"),
+                ("colour", "#000000"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "a member edits no track");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tracks WHERE name = 'Systems'")
+            .await,
+        1
+    );
+    // The organizer's good edit: saved, back to the list.
+    let res = submit_with(
+        &w.org,
+        &app.base_url,
+        &edit_page,
+        "save_track",
+        &[
+            ("event_id", &id),
+            ("id", &track_id),
+            ("name", "Platform"),
+            ("colour", "#00AA00"),
+        ],
+    )
+    .await;
+    assert_eq!(location(&res), format!("{from}#tracks"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tracks WHERE name = 'Platform' AND colour = '#00aa00'")
+            .await,
+        1
+    );
+    // The other lists edit the same way.
+    let type_id = app.count("SELECT id FROM session_types").await.to_string();
+    let question_id = app.count("SELECT id FROM cfp_questions").await.to_string();
+    let (_, html) = page(&app, &w.org, &format!("{from}?edit=question-{question_id}")).await;
+    assert!(html.contains("id=\"edit_prompt\"") && html.contains("value=\"Level?\""));
+    let res = submit_with(
+        &w.org,
+        &app.base_url,
+        &from,
+        "save_session_type",
+        &[
+            ("event_id", &id),
+            ("id", &type_id),
+            ("name", "Long talk"),
+            ("minutes", "2"),
+            ("deadline", ""),
+        ],
+    )
+    .await;
+    assert!(location(&res).contains("__err"), "too short");
+    for (endpoint, fields) in [
+        (
+            "save_session_type",
+            vec![
+                ("id", type_id.as_str()),
+                ("name", "Long talk"),
+                ("minutes", "50"),
+                ("deadline", ""),
+            ],
+        ),
+        (
+            "save_cfp_question",
+            vec![
+                ("id", question_id.as_str()),
+                ("prompt", "Your level?"),
+                ("kind", "text"),
+                ("options", ""),
+            ],
+        ),
+        (
+            "save_review_category",
+            vec![("id", category_id.as_str()), ("name", "Depth"), ("weight", "5")],
+        ),
+    ] {
+        let mut form = vec![("event_id", id.as_str())];
+        form.extend(fields);
+        let res = submit_with(&w.org, &app.base_url, &from, endpoint, &form).await;
+        assert!(!location(&res).contains("__err"), "{endpoint} saved");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM session_types WHERE name = 'Long talk' AND minutes = 50 AND deadline IS NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM cfp_questions WHERE prompt = 'Your level?' AND kind = 'text' AND required = 0")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM review_categories WHERE name = 'Depth' AND weight = 5")
+            .await,
+        1
+    );
+
     for (what, item, table, anchor) in [
         ("track", &track_id, "tracks", "tracks"),
         ("category", &category_id, "review_categories", "categories"),
@@ -472,6 +630,23 @@ async fn reviewers_see_what_they_may_and_nothing_more(backend: Backend) {
     }
     let review_path = format!("/review/{talk}");
     let talk_s = talk.to_string();
+
+    // Reviewers find their queue from the event page and from "My talks"; others do not.
+    let queue = format!("href=\"/e/{}/review\"", w.event_id);
+    let (_, html) = page(&app, &r1c, &format!("/e/{}", w.event_id)).await;
+    assert!(html.contains(&queue), "the event page links the reviewer's queue");
+    let (_, html) = page(&app, &r1c, "/talks").await;
+    assert!(
+        html.contains(&queue) && html.contains("Talks to review"),
+        "My talks lists it"
+    );
+    let (_, html) = page(&app, &zina_client, &format!("/e/{}", w.event_id)).await;
+    assert!(
+        !html.contains(&queue),
+        "a speaker who does not review sees no queue link"
+    );
+    let (_, html) = page(&app, &zina_client, "/talks").await;
+    assert!(!html.contains("Talks to review"));
 
     // Not anonymous: the reviewer sees the speaker (control for the anonymous checks below),
     // never the notes for organizers.

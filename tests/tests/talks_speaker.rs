@@ -13,6 +13,7 @@ on_both_backends!(
     a_draft_is_saved_then_submitted_and_mailed,
     bad_submissions_are_refused_and_change_nothing,
     co_speakers_join_by_the_link_only_with_the_right_account,
+    co_speaker_invitations_to_one_address_are_rate_limited,
     strangers_and_illegal_actions_are_refused,
     public_pages_show_only_confirmed_talks_without_notes,
     pool_proposals_move_into_an_event_cfp,
@@ -407,6 +408,43 @@ async fn bad_submissions_are_refused_and_change_nothing(backend: Backend) {
     let res = post_talk(&app, &ann, &w, "submit", &[]).await;
     let (_, page) = get_with(&ann, &app.url(&location(&res))).await;
     assert!(page.contains("Приём докладов закрыт"), "Russian message");
+}
+
+/// Five invitations an hour may reach one address (across talks); the sixth is refused with
+/// the message, and neither stored nor mailed.
+async fn co_speaker_invitations_to_one_address_are_rate_limited(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = world(&app).await;
+    let (_, ann) = app.member("ann@example.org", "Ann Owner").await;
+    let first = talk_id_of(&post_talk(&app, &ann, &w, "draft", &[]).await);
+    let second = talk_id_of(&post_talk(&app, &ann, &w, "draft", &[]).await);
+    let invite = |talk: i64| {
+        let ann = ann.clone();
+        let base = app.base_url.clone();
+        async move {
+            submit_with(
+                &ann,
+                &base,
+                &format!("/talks/{talk}"),
+                "invite_co_speaker",
+                &[("talk_id", &talk.to_string()), ("email", "Carol@Example.org")],
+            )
+            .await
+        }
+    };
+    // The first talk takes four pending invitations (five speakers at most), the second one.
+    for talk in [first, first, first, first, second] {
+        let res = invite(talk).await;
+        assert_eq!(location(&res), format!("/talks/{talk}"), "invitation accepted");
+    }
+    let res = invite(second).await;
+    let (_, page) = refused(&app, &ann, res).await;
+    assert_has(&page, "Too many attempts");
+    let invitations = "SELECT COUNT(*) FROM talk_invitations WHERE email = 'carol@example.org'";
+    assert_eq!(app.count(invitations).await, 5, "the sixth is not stored");
+    // Queued with the invitation, in its transaction.
+    let mails = "SELECT COUNT(*) FROM outbox WHERE recipient = 'carol@example.org'";
+    assert_eq!(app.count(mails).await, 5, "the sixth is not mailed");
 }
 
 async fn co_speakers_join_by_the_link_only_with_the_right_account(backend: Backend) {

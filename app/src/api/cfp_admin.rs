@@ -88,6 +88,13 @@ fn prefixed(prefix: &str, e: sbor_domain::DomainError) -> AppError {
     }
 }
 
+/// The page shows one item's edit form at a time (`?edit=track-5`), whose fields are all
+/// `edit_…`; the add form of each list keeps its own prefix.
+#[cfg(feature = "ssr")]
+fn edit_prefix(id: Option<i64>, add_prefix: &'static str) -> &'static str {
+    if id.is_some() { "edit" } else { add_prefix }
+}
+
 #[cfg(feature = "ssr")]
 fn number(raw: &str, field: &str) -> Result<i64, AppError> {
     raw.trim().parse().map_err(|_| AppError::Field {
@@ -260,9 +267,11 @@ pub async fn save_cfp(
     Ok(())
 }
 
-#[server(endpoint = "add_session_type")]
-pub async fn add_session_type(
+/// Adds a session type, or changes session type `id` of the event.
+#[server(endpoint = "save_session_type")]
+pub async fn save_session_type(
     event_id: i64,
+    id: Option<i64>,
     name: String,
     minutes: String,
     deadline: String,
@@ -270,21 +279,28 @@ pub async fn add_session_type(
     use sbor_domain::cfp;
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
+    let prefix = edit_prefix(id, "type");
     let event = sbor_domain::events::get(&ctx.db, event_id).await?;
     let deadline = match deadline.trim() {
         "" => None,
         d => Some(
-            sbor_domain::events::parse_local(d, event.tz(), "deadline").map_err(|e| prefixed("type", e))?,
+            sbor_domain::events::parse_local(d, event.tz(), "deadline").map_err(|e| prefixed(prefix, e))?,
         ),
     };
     let input = cfp::SessionTypeInput {
         name: &name,
-        minutes: number(&minutes, "type_minutes")?,
+        minutes: number(&minutes, &format!("{prefix}_minutes"))?,
         deadline,
     };
-    cfp::add_session_type(&ctx.db, &user, event_id, input)
-        .await
-        .map_err(|e| prefixed("type", e))?;
+    match id {
+        Some(id) => cfp::update_session_type(&ctx.db, &user, event_id, id, input)
+            .await
+            .map(drop),
+        None => cfp::add_session_type(&ctx.db, &user, event_id, input)
+            .await
+            .map(drop),
+    }
+    .map_err(|e| prefixed(prefix, e))?;
     back(&ctx, event_id, "types");
     Ok(())
 }
@@ -320,20 +336,31 @@ pub async fn delete_cfp_item(event_id: i64, what: String, id: i64) -> Result<(),
     Ok(())
 }
 
-#[server(endpoint = "add_track")]
-pub async fn add_track(event_id: i64, name: String, colour: String) -> Result<(), AppError> {
+/// Adds a track, or changes track `id` of the event.
+#[server(endpoint = "save_track")]
+pub async fn save_track(
+    event_id: i64,
+    id: Option<i64>,
+    name: String,
+    colour: String,
+) -> Result<(), AppError> {
+    use sbor_domain::cfp;
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    sbor_domain::cfp::add_track(&ctx.db, &user, event_id, &name, &colour)
-        .await
-        .map_err(|e| prefixed("track", e))?;
+    match id {
+        Some(id) => cfp::update_track(&ctx.db, &user, event_id, id, &name, &colour).await,
+        None => cfp::add_track(&ctx.db, &user, event_id, &name, &colour).await,
+    }
+    .map_err(|e| prefixed(edit_prefix(id, "track"), e))?;
     back(&ctx, event_id, "tracks");
     Ok(())
 }
 
-#[server(endpoint = "add_cfp_question")]
-pub async fn add_cfp_question(
+/// Adds an extra question, or changes question `id` of the event.
+#[server(endpoint = "save_cfp_question")]
+pub async fn save_cfp_question(
     event_id: i64,
+    id: Option<i64>,
     prompt: String,
     kind: String,
     options: String,
@@ -342,8 +369,9 @@ pub async fn add_cfp_question(
     use sbor_domain::cfp;
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
+    let prefix = edit_prefix(id, "question");
     let kind = cfp::QuestionKind::parse(&kind).ok_or(AppError::Field {
-        field: "question_kind".into(),
+        field: format!("{prefix}_kind"),
         code: "required".into(),
     })?;
     let input = cfp::QuestionInput {
@@ -352,21 +380,33 @@ pub async fn add_cfp_question(
         options: &options,
         required: required.is_some(),
     };
-    cfp::add_question(&ctx.db, &user, event_id, input)
-        .await
-        .map_err(|e| prefixed("question", e))?;
+    match id {
+        Some(id) => cfp::update_question(&ctx.db, &user, event_id, id, input).await,
+        None => cfp::add_question(&ctx.db, &user, event_id, input).await,
+    }
+    .map_err(|e| prefixed(prefix, e))?;
     back(&ctx, event_id, "questions");
     Ok(())
 }
 
-#[server(endpoint = "add_review_category")]
-pub async fn add_review_category(event_id: i64, name: String, weight: String) -> Result<(), AppError> {
+/// Adds a review category, or changes category `id` of the event.
+#[server(endpoint = "save_review_category")]
+pub async fn save_review_category(
+    event_id: i64,
+    id: Option<i64>,
+    name: String,
+    weight: String,
+) -> Result<(), AppError> {
+    use sbor_domain::reviews;
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    let weight = number(&weight, "category_weight")?;
-    sbor_domain::reviews::add_category(&ctx.db, &user, event_id, &name, weight)
-        .await
-        .map_err(|e| prefixed("category", e))?;
+    let prefix = edit_prefix(id, "category");
+    let weight = number(&weight, &format!("{prefix}_weight"))?;
+    match id {
+        Some(id) => reviews::update_category(&ctx.db, &user, event_id, id, &name, weight).await,
+        None => reviews::add_category(&ctx.db, &user, event_id, &name, weight).await,
+    }
+    .map_err(|e| prefixed(prefix, e))?;
     back(&ctx, event_id, "categories");
     Ok(())
 }

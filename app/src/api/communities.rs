@@ -227,6 +227,8 @@ pub async fn leave_community(community_id: i64) -> Result<(), AppError> {
 pub async fn add_organizer(community_id: i64, email: String) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
+    // It mails the address (an invitation or a notice).
+    ssr::rate_limit(&ctx, sbor_domain::rate_limit::Action::Invitation, Some(&email)).await?;
     let added =
         sbor_domain::communities::add_organizer(&ctx.db, &ctx.site, &user, community_id, &email).await?;
     ctx.mail_queued.notify_one();

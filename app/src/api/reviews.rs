@@ -182,6 +182,14 @@ pub struct QueueView {
     pub lines: Vec<QueueLine>,
 }
 
+/// The events the caller reviews, `(id, title)`, soonest first; empty for everyone else.
+#[server(endpoint = "events_to_review")]
+pub async fn events_to_review() -> Result<Vec<(i64, String)>, AppError> {
+    let ctx = ssr::ctx()?;
+    let user = ssr::require_user()?;
+    Ok(sbor_domain::reviews::events_to_review(&ctx.db, &user).await?)
+}
+
 /// The talks the caller reviews in an event. Reviewers only.
 #[server(endpoint = "review_queue")]
 pub async fn review_queue(event_id: i64) -> Result<QueueView, AppError> {

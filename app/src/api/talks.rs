@@ -486,6 +486,7 @@ pub async fn talk_action(id: i64, action: String) -> Result<(), AppError> {
 pub async fn invite_co_speaker(talk_id: i64, email: String) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
+    ssr::rate_limit(&ctx, sbor_domain::rate_limit::Action::Invitation, Some(&email)).await?;
     sbor_domain::talks::invite_co_speaker(&ctx.db, &ctx.site, &user, talk_id, &email).await?;
     ctx.mail_queued.notify_one();
     done(
@@ -834,6 +835,8 @@ pub struct EventTalksView {
     pub closes: String,
     pub time_zone: String,
     pub talks: Vec<PublicTalkView>,
+    /// The viewer reviews this event's talks (the page links their queue).
+    pub reviewing: bool,
 }
 
 /// The talks part of an event page: its CfP's status and its confirmed programme.
@@ -845,6 +848,13 @@ pub async fn event_talks(event_id: i64) -> Result<EventTalksView, AppError> {
     let cfp = match event.status {
         sbor_domain::events::Status::Draft => None,
         _ => sbor_domain::cfp::get(&ctx.db, event_id).await?,
+    };
+    let reviewing = match ssr::request_info()?.user {
+        Some(user) => sbor_domain::reviews::events_to_review(&ctx.db, &user)
+            .await?
+            .iter()
+            .any(|(id, _)| *id == event_id),
+        None => false,
     };
     let tz = event.tz();
     let talks = sbor_domain::talks::public_talks(&ctx.db, event_id)
@@ -866,5 +876,6 @@ pub async fn event_talks(event_id: i64) -> Result<EventTalksView, AppError> {
             .unwrap_or_default(),
         time_zone: event.time_zone,
         talks,
+        reviewing,
     })
 }

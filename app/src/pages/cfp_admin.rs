@@ -6,12 +6,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{
-    AddCfpQuestion, AddReviewCategory, AddSessionType, AddTrack, AssignReviewer, CfpAdminView, DeleteCfpItem,
-    RemoveReviewer, SaveCfp, SaveDecisionTemplate, cfp_admin_page,
+    AssignReviewer, CfpAdminView, DeleteCfpItem, QuestionLine, RemoveReviewer, SaveCfp, SaveCfpQuestion,
+    SaveDecisionTemplate, SaveReviewCategory, SaveSessionType, SaveTrack, SessionTypeLine, cfp_admin_page,
 };
 use crate::boot::{t, use_boot, use_lang};
 use crate::components::{Field, FieldError, FormError, LoginRequired, Submit, TextArea, errors_of};
 use crate::pages::event::event_id;
+use crate::pages::query;
 use crate::review_texts::review_texts;
 
 #[component]
@@ -51,20 +52,210 @@ fn delete_button(
     }
 }
 
+/// The "Edit" link of a list item: a full page load of `?edit=<what>-<id>`, which shows that
+/// item's form in place of its line (one edit form at a time, so its errors are unambiguous).
+fn edit_link(what: &'static str, id: i64, anchor: &'static str, label: &'static str) -> impl IntoView {
+    view! { <a rel="external" class="link" href=format!("?edit={what}-{id}#{anchor}")>{label}</a> }
+}
+
+/// The item being edited, from `?edit=<what>-<id>`.
+fn editing() -> Option<(String, i64)> {
+    let raw = query("edit");
+    let (what, id) = raw.split_once('-')?;
+    Some((what.to_owned(), id.parse().ok()?))
+}
+
+/// The kind of an extra question (text or choice), `selected` chosen.
+fn kind_select(field: &'static str, selected: String) -> impl IntoView {
+    let rt = review_texts(use_lang());
+    view! {
+        <div class="field">
+            <label for=field>{rt.kind}</label>
+            <select id=field name="kind">
+                {["text", "choice"].into_iter().map(|k| view! {
+                    <option value=k selected=k == selected>{rt.kind_word(k)}</option>
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// The hidden fields and buttons every add / edit form of a list shares: "Add" for a new
+/// item; "Save" and "Cancel" (back to the list at `anchor`) for item `item_id`.
+fn item_form_parts(
+    event_id: i64,
+    item_id: Option<i64>,
+    anchor: &'static str,
+    pending: Memo<bool>,
+) -> (impl IntoView, impl IntoView) {
+    let rt = review_texts(use_lang());
+    let tx = t();
+    let hidden = view! {
+        <input type="hidden" name="event_id" value=event_id/>
+        {item_id.map(|i| view! { <input type="hidden" name="id" value=i/> })}
+    };
+    let buttons = match item_id {
+        Some(_) => view! {
+            <Submit label=tx.save pending/> " "
+            <a class="link" rel="external" href=format!("/e/{event_id}/cfp/edit#{anchor}")>{rt.cancel_edit}</a>
+        }
+        .into_any(),
+        None => view! { <Submit label=tx.add pending/> }.into_any(),
+    };
+    (hidden, buttons)
+}
+
+/// Field names (and element ids) of an edit form, or of a list's add form (`prefix_…`).
+fn fields<const N: usize>(
+    editing: bool,
+    edit: [&'static str; N],
+    add: [&'static str; N],
+) -> [&'static str; N] {
+    if editing { edit } else { add }
+}
+
+fn type_form(
+    action: ServerAction<SaveSessionType>,
+    event_id: i64,
+    item: Option<SessionTypeLine>,
+) -> impl IntoView {
+    let (rt, tx) = (review_texts(use_lang()), t());
+    let errors = errors_of(action.value());
+    let [name_f, minutes_f, deadline_f] = fields(
+        item.is_some(),
+        ["edit_name", "edit_minutes", "edit_deadline"],
+        ["type_name", "type_minutes", "type_deadline"],
+    );
+    let (hidden, buttons) = item_form_parts(event_id, item.as_ref().map(|s| s.id), "types", action.pending());
+    let (name, minutes, deadline) = item.map_or((String::new(), "40".to_owned(), String::new()), |s| {
+        (s.name, s.minutes.to_string(), s.deadline)
+    });
+    view! {
+        <ActionForm action attr:novalidate=true>
+            <FormError errors/>
+            {hidden}
+            <Field label=tx.name name="name" field=name_f value=name errors/>
+            <Field label=rt.minutes name="minutes" field=minutes_f kind="number" value=minutes errors/>
+            <Field label=rt.own_deadline name="deadline" field=deadline_f kind="datetime-local" value=deadline errors hint=rt.own_deadline_hint/>
+            {buttons}
+        </ActionForm>
+    }
+}
+
+fn track_form(
+    action: ServerAction<SaveTrack>,
+    event_id: i64,
+    item: Option<(i64, String, String)>,
+) -> impl IntoView {
+    let (rt, tx) = (review_texts(use_lang()), t());
+    let errors = errors_of(action.value());
+    let [name_f, colour_f] = fields(
+        item.is_some(),
+        ["edit_name", "edit_colour"],
+        ["track_name", "track_colour"],
+    );
+    let (hidden, buttons) = item_form_parts(event_id, item.as_ref().map(|t| t.0), "tracks", action.pending());
+    let (name, colour) = item.map_or((String::new(), "#3366cc".to_owned()), |t| (t.1, t.2));
+    view! {
+        <ActionForm action attr:novalidate=true>
+            <FormError errors/>
+            {hidden}
+            <Field label=tx.name name="name" field=name_f value=name errors/>
+            <Field label=rt.colour name="colour" field=colour_f value=colour errors hint=rt.colour_hint/>
+            {buttons}
+        </ActionForm>
+    }
+}
+
+fn question_form(
+    action: ServerAction<SaveCfpQuestion>,
+    event_id: i64,
+    item: Option<QuestionLine>,
+) -> impl IntoView {
+    let rt = review_texts(use_lang());
+    let errors = errors_of(action.value());
+    let [prompt_f, kind_f, options_f] = fields(
+        item.is_some(),
+        ["edit_prompt", "edit_kind", "edit_options"],
+        ["question_prompt", "question_kind", "question_options"],
+    );
+    let (hidden, buttons) = item_form_parts(
+        event_id,
+        item.as_ref().map(|q| q.id),
+        "questions",
+        action.pending(),
+    );
+    let (prompt, kind, options, required) = item
+        .map_or((String::new(), "text".to_owned(), String::new(), false), |q| {
+            (q.prompt, q.kind, q.options.join("\n"), q.required)
+        });
+    view! {
+        <ActionForm action attr:novalidate=true>
+            <FormError errors/>
+            {hidden}
+            <Field label=rt.prompt name="prompt" field=prompt_f value=prompt errors/>
+            {kind_select(kind_f, kind)}
+            <TextArea label=rt.options name="options" field=options_f value=options errors rows=3/>
+            <small class="hint">{rt.options_hint}</small>
+            <label class="check"><input type="checkbox" name="required" value="on" checked=required/> {rt.required}</label>
+            {buttons}
+        </ActionForm>
+    }
+}
+
+fn category_form(
+    action: ServerAction<SaveReviewCategory>,
+    event_id: i64,
+    item: Option<(i64, String, i64)>,
+) -> impl IntoView {
+    let (rt, tx) = (review_texts(use_lang()), t());
+    let errors = errors_of(action.value());
+    let [name_f, weight_f] = fields(
+        item.is_some(),
+        ["edit_name", "edit_weight"],
+        ["category_name", "category_weight"],
+    );
+    let (hidden, buttons) = item_form_parts(
+        event_id,
+        item.as_ref().map(|c| c.0),
+        "categories",
+        action.pending(),
+    );
+    let (name, weight) = item.map_or((String::new(), "1".to_owned()), |c| (c.1, c.2.to_string()));
+    view! {
+        <ActionForm action attr:novalidate=true>
+            <FormError errors/>
+            {hidden}
+            <Field label=tx.name name="name" field=name_f value=name errors/>
+            <Field label=rt.weight name="weight" field=weight_f kind="number" value=weight errors hint=rt.weight_hint/>
+            {buttons}
+        </ActionForm>
+    }
+}
+
 fn cfp_view(v: CfpAdminView) -> impl IntoView {
     let rt = review_texts(use_lang());
     let tx = t();
     let id = v.event_id;
     let save = ServerAction::<SaveCfp>::new();
     let save_errors = errors_of(save.value());
-    let add_type = ServerAction::<AddSessionType>::new();
-    let type_errors = errors_of(add_type.value());
-    let add_track = ServerAction::<AddTrack>::new();
-    let track_errors = errors_of(add_track.value());
-    let add_question = ServerAction::<AddCfpQuestion>::new();
-    let question_errors = errors_of(add_question.value());
-    let add_category = ServerAction::<AddReviewCategory>::new();
-    let category_errors = errors_of(add_category.value());
+    // Each list has its add form and (for the item in `?edit=`) an edit form, with actions
+    // of their own so that a refusal shows next to the form that was sent.
+    let (add_type, edit_type) = (
+        ServerAction::<SaveSessionType>::new(),
+        ServerAction::<SaveSessionType>::new(),
+    );
+    let (add_track, edit_track) = (ServerAction::<SaveTrack>::new(), ServerAction::<SaveTrack>::new());
+    let (add_question, edit_question) = (
+        ServerAction::<SaveCfpQuestion>::new(),
+        ServerAction::<SaveCfpQuestion>::new(),
+    );
+    let (add_category, edit_category) = (
+        ServerAction::<SaveReviewCategory>::new(),
+        ServerAction::<SaveReviewCategory>::new(),
+    );
+    let edit = editing();
+    let is_edited = move |what: &str, item: i64| edit.as_ref().is_some_and(|(w, i)| w == what && *i == item);
     let assign = ServerAction::<AssignReviewer>::new();
     let assign_errors = errors_of(assign.value());
     let remove = ServerAction::<RemoveReviewer>::new();
@@ -112,87 +303,76 @@ fn cfp_view(v: CfpAdminView) -> impl IntoView {
         <section class="card" id="types">
             <h2>{rt.session_types}</h2>
             <ul>
-                {v.session_types.iter().map(|s| view! {
-                    <li>
-                        {format!("{} — {} min", s.name, s.minutes)}
-                        {(!s.deadline.is_empty()).then(|| format!(" · {} {}", rt.deadline, s.deadline.replace('T', " ")))}
-                        " " {delete_button(delete, id, "session_type", s.id, rt.delete)}
-                    </li>
+                {v.session_types.into_iter().map(|s| if is_edited("type", s.id) {
+                    view! { <li>{type_form(edit_type, id, Some(s))}</li> }.into_any()
+                } else {
+                    view! {
+                        <li>
+                            {format!("{} — {} min", s.name, s.minutes)}
+                            {(!s.deadline.is_empty()).then(|| format!(" · {} {}", rt.deadline, s.deadline.replace('T', " ")))}
+                            " " {edit_link("type", s.id, "types", rt.edit)}
+                            " " {delete_button(delete, id, "session_type", s.id, rt.delete)}
+                        </li>
+                    }.into_any()
                 }).collect_view()}
             </ul>
-            <ActionForm action=add_type attr:novalidate=true>
-                <FormError errors=type_errors/>
-                <input type="hidden" name="event_id" value=id/>
-                <Field label=tx.name name="name" field="type_name" errors=type_errors/>
-                <Field label=rt.minutes name="minutes" field="type_minutes" kind="number" value="40" errors=type_errors/>
-                <Field label=rt.own_deadline name="deadline" field="type_deadline" kind="datetime-local" errors=type_errors hint=rt.own_deadline_hint/>
-                <Submit label=tx.add pending=add_type.pending()/>
-            </ActionForm>
+            {type_form(add_type, id, None)}
         </section>
 
         <section class="card" id="tracks">
             <h2>{rt.tracks}</h2>
             <ul>
-                {v.tracks.iter().map(|(tid, name, colour)| view! {
-                    <li>
-                        <span class="swatch" style=format!("background:{colour}")></span> " " {name.clone()} " " <code>{colour.clone()}</code>
-                        " " {delete_button(delete, id, "track", *tid, rt.delete)}
-                    </li>
+                {v.tracks.into_iter().map(|(tid, name, colour)| if is_edited("track", tid) {
+                    view! { <li>{track_form(edit_track, id, Some((tid, name, colour)))}</li> }.into_any()
+                } else {
+                    view! {
+                        <li>
+                            <span class="swatch" style=format!("background:{colour}")></span> " " {name.clone()} " " <code>{colour.clone()}</code>
+                            " " {edit_link("track", tid, "tracks", rt.edit)}
+                            " " {delete_button(delete, id, "track", tid, rt.delete)}
+                        </li>
+                    }.into_any()
                 }).collect_view()}
             </ul>
-            <ActionForm action=add_track attr:novalidate=true>
-                <FormError errors=track_errors/>
-                <input type="hidden" name="event_id" value=id/>
-                <Field label=tx.name name="name" field="track_name" errors=track_errors/>
-                <Field label=rt.colour name="colour" field="track_colour" value="#3366cc" errors=track_errors hint=rt.colour_hint/>
-                <Submit label=tx.add pending=add_track.pending()/>
-            </ActionForm>
+            {track_form(add_track, id, None)}
         </section>
 
         <section class="card" id="questions">
             <h2>{rt.questions}</h2>
             <ul>
-                {v.questions.iter().map(|q| view! {
-                    <li>
-                        {q.prompt.clone()}
-                        <span class="muted">{format!(" ({}{})", rt.kind_word(&q.kind), if q.required { format!(", {}", rt.required) } else { String::new() })}</span>
-                        {(!q.options.is_empty()).then(|| format!(": {}", q.options.join(" / ")))}
-                        " " {delete_button(delete, id, "question", q.id, rt.delete)}
-                    </li>
+                {v.questions.into_iter().map(|q| if is_edited("question", q.id) {
+                    view! { <li>{question_form(edit_question, id, Some(q))}</li> }.into_any()
+                } else {
+                    view! {
+                        <li>
+                            {q.prompt.clone()}
+                            <span class="muted">{format!(" ({}{})", rt.kind_word(&q.kind), if q.required { format!(", {}", rt.required) } else { String::new() })}</span>
+                            {(!q.options.is_empty()).then(|| format!(": {}", q.options.join(" / ")))}
+                            " " {edit_link("question", q.id, "questions", rt.edit)}
+                            " " {delete_button(delete, id, "question", q.id, rt.delete)}
+                        </li>
+                    }.into_any()
                 }).collect_view()}
             </ul>
-            <ActionForm action=add_question attr:novalidate=true>
-                <FormError errors=question_errors/>
-                <input type="hidden" name="event_id" value=id/>
-                <Field label=rt.prompt name="prompt" field="question_prompt" errors=question_errors/>
-                <div class="field">
-                    <label for="question_kind">{rt.kind}</label>
-                    <select id="question_kind" name="kind">
-                        <option value="text">{rt.kind_word("text")}</option>
-                        <option value="choice">{rt.kind_word("choice")}</option>
-                    </select>
-                </div>
-                <TextArea label=rt.options name="options" field="question_options" errors=question_errors rows=3/>
-                <small class="hint">{rt.options_hint}</small>
-                <label class="check"><input type="checkbox" name="required" value="on"/> {rt.required}</label>
-                <Submit label=tx.add pending=add_question.pending()/>
-            </ActionForm>
+            {question_form(add_question, id, None)}
         </section>
 
         <section class="card" id="categories">
             <h2>{rt.categories}</h2>
             <ul>
-                {v.categories.iter().map(|(cid, name, weight)| view! {
-                    <li>{format!("{name} — {} {weight}", rt.weight)} " " {delete_button(delete, id, "category", *cid, rt.delete)}</li>
+                {v.categories.into_iter().map(|(cid, name, weight)| if is_edited("category", cid) {
+                    view! { <li>{category_form(edit_category, id, Some((cid, name, weight)))}</li> }.into_any()
+                } else {
+                    view! {
+                        <li>
+                            {format!("{name} — {} {weight}", rt.weight)}
+                            " " {edit_link("category", cid, "categories", rt.edit)}
+                            " " {delete_button(delete, id, "category", cid, rt.delete)}
+                        </li>
+                    }.into_any()
                 }).collect_view()}
             </ul>
-            <ActionForm action=add_category attr:novalidate=true>
-                <FormError errors=category_errors/>
-                <input type="hidden" name="event_id" value=id/>
-                <Field label=tx.name name="name" field="category_name" errors=category_errors/>
-                <Field label=rt.weight name="weight" field="category_weight" kind="number" value="1" errors=category_errors hint=rt.weight_hint/>
-                <Submit label=tx.add pending=add_category.pending()/>
-            </ActionForm>
+            {category_form(add_category, id, None)}
         </section>
 
         <section class="card" id="reviewers">

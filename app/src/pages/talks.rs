@@ -10,7 +10,8 @@ use crate::api::{
     AcceptTalkInvitation, CreateTalk, EventTalksView, InviteCoSpeaker, MoveTalk, PoolItem, PoolView,
     ProfileView, ProposeTalk, PublicSpeakerView, PublicTalkView, RemoveCoSpeaker, SaveSpeakerProfile,
     SetTalkMaterials, TalkAction, TalkFormView, TalkLimits, TalkView, UpdateTalk, cfp_page, event_talks,
-    my_talks, pool_page, public_talk_page, speaker_page, speaker_profile, talk_invitation, talk_page,
+    events_to_review, my_talks, pool_page, public_talk_page, speaker_page, speaker_profile, talk_invitation,
+    talk_page,
 };
 use crate::boot::{t, use_boot, use_lang};
 use crate::components::{Field, FormError, FormErrors, LoginRequired, Submit, TextArea, errors_of};
@@ -18,6 +19,7 @@ use crate::error::AppError;
 use crate::i18n;
 use crate::pages::errors::NotFoundPage;
 use crate::pages::{id_param, param};
+use crate::review_texts::review_texts;
 use crate::talk_texts::talk_texts;
 
 /// The error under a hand-made control (selects, question groups).
@@ -82,9 +84,14 @@ fn event_talks_view(event_id: i64, v: EventTalksView) -> impl IntoView {
                     {tt.opens} ": " {v.opens.clone()} " · " {tt.closes} ": " {v.closes.clone()}
                     " (" {v.time_zone.clone()} ")"
                 </p>
-                <a class="button small" href=format!("/e/{event_id}/cfp")>
-                    {if status == "open" { tt.submit_a_talk } else { tt.cfp }}
-                </a>
+                <div class="actions left">
+                    <a class="button small" href=format!("/e/{event_id}/cfp")>
+                        {if status == "open" { tt.submit_a_talk } else { tt.cfp }}
+                    </a>
+                    {v.reviewing.then(|| view! {
+                        <a class="button small secondary" href=format!("/e/{event_id}/review")>{review_texts(use_lang()).queue}</a>
+                    })}
+                </div>
             </section>
         }
     });
@@ -343,8 +350,26 @@ pub fn MyTalksPage() -> impl IntoView {
     }
     let tt = talk_texts(use_lang());
     let data = Resource::new(|| (), |_| my_talks());
+    let reviewing = Resource::new(|| (), |_| events_to_review());
     view! {
         <Title text=tt.my_talks/>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                reviewing.await.ok().filter(|list| !list.is_empty()).map(|list| {
+                    let rt = review_texts(use_lang());
+                    view! {
+                        <section class="card to-review">
+                            <h2>{rt.queue}</h2>
+                            <ul>
+                                {list.into_iter().map(|(id, title)| view! {
+                                    <li><a href=format!("/e/{id}/review")>{title}</a></li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }
+                })
+            })}
+        </Suspense>
         <section class="card">
             <h1>{tt.my_talks}</h1>
             <p><a href="/profile/speaker">{tt.speaker_profile}</a></p>
