@@ -25,6 +25,7 @@ pub mod password;
 pub mod rate_limit;
 pub mod reminders;
 pub mod reviews;
+pub mod schedule;
 pub mod rsvp;
 pub mod rsvp_batch;
 pub mod series;

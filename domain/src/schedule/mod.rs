@@ -1,0 +1,4 @@
+//! The conference schedule: rooms, days and the grid; placing talks (by hand and by the
+//! solver) with its conflict checks; published versions; and the exchange formats.
+
+pub mod doc;
