@@ -8,6 +8,8 @@
 //!   members: messages per second, time to the first message, peak memory, page latency;
 //! * `review` seeds an event with talks and reviews (500 and 2 000 by default) and measures
 //!   the organizers' review dashboard `/e/ID/talks`, logged in as the organizer;
+//! * `solve` times the schedule solver on a made-up conference (300 talks, 6 rooms, 3 days by
+//!   default) and checks each result for conflicts; no server needed;
 //! * `storm` sends thousands of RSVPs to one limited event at once and checks through the
 //!   database that no seat was given twice.
 //!
@@ -19,6 +21,7 @@ mod page;
 mod prepare;
 mod review;
 mod rss;
+mod solve;
 mod stats;
 mod storm;
 
@@ -135,6 +138,20 @@ enum Command {
         #[arg(long)]
         seed_only: bool,
     },
+    /// Times "Fill the schedule" on a made-up conference and checks the result.
+    Solve {
+        #[arg(long, default_value_t = 300)]
+        talks: usize,
+        #[arg(long, default_value_t = 6)]
+        rooms: usize,
+        #[arg(long, default_value_t = 3)]
+        days: usize,
+        #[arg(long, default_value_t = 8)]
+        tracks: usize,
+        /// Conferences to solve (seeds 1..=N).
+        #[arg(long, default_value_t = 10)]
+        seeds: u64,
+    },
     /// Everyone in the tokens file RSVPs once to a limited event, then the database is checked.
     Storm {
         #[arg(long)]
@@ -178,6 +195,22 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Solve {
+            talks,
+            rooms,
+            days,
+            tracks,
+            seeds,
+        } => {
+            let shape = sbor_domain::schedule::sample::Shape {
+                talks,
+                rooms,
+                days,
+                tracks,
+            };
+            solve::run(solve::Options { shape, seeds })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Prepare {
             database_url,
             base_url,
