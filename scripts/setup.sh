@@ -19,6 +19,14 @@ if ! /usr/bin/python3 -c 'import dkim' 2>/dev/null; then
   log "installing python3-dkim (an independent DKIM verifier for the mail tests)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dkim >/dev/null
 fi
+if ! command -v xmllint >/dev/null; then
+  log "installing libxml2-utils (xmllint validates the frab schedule.xml export)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-utils >/dev/null
+fi
+if ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+  log "installing python3-jsonschema (validates the c3voc schedule.json export)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema >/dev/null
+fi
 if [ "${SBOR_SKIP_BROWSER:-0}" != 1 ]; then
   if ! command -v chromium >/dev/null; then
     log "installing chromium"

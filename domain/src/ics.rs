@@ -66,12 +66,12 @@ pub fn calendar(site: &Site, events: &[Event], name: Option<&str>) -> String {
     out
 }
 
-fn utc(at: Micros) -> String {
+pub(crate) fn utc(at: Micros) -> String {
     clock::to_datetime(at).format("%Y%m%dT%H%M%SZ").to_string()
 }
 
 /// TEXT escaping (RFC 5545 §3.3.11).
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace(';', "\\;")
         .replace(',', "\\,")
@@ -80,7 +80,7 @@ fn escape(s: &str) -> String {
 }
 
 /// Appends a content line folded at 75 octets (never inside a UTF-8 character), CRLF-ended.
-fn line(out: &mut String, content: &str) {
+pub(crate) fn line(out: &mut String, content: &str) {
     let mut width = 0;
     for ch in content.chars() {
         let len = ch.len_utf8();
