@@ -149,6 +149,16 @@ pub enum Template<'a> {
         place: &'a str,
         url: &'a str,
     },
+    /// A new schedule version moved or cancelled talks the reader gives or starred: one line
+    /// per talk, already in the reader's language.
+    ScheduleChanged {
+        name: &'a str,
+        conference: &'a str,
+        /// `true` for speakers (their own talks), `false` for members (their favourites).
+        speaker: bool,
+        lines: &'a [String],
+        url: &'a str,
+    },
 }
 
 /// The placeholders decision templates may use.
@@ -801,11 +811,48 @@ fn words(lang: Lang, template: &Template<'_>) -> Parts {
         | Template::TalkInvitation { name, .. }
         | Template::TalkDecision { name, .. }
         | Template::TalkConfirmReminder { name, .. }
-        | Template::TalkSlidesReminder { name, .. } => name.to_string(),
+        | Template::TalkSlidesReminder { name, .. }
+        | Template::ScheduleChanged { name, .. } => name.to_string(),
         Template::OrganizerInvited { .. } => String::new(),
     };
     if let Some(parts) = talk_words(lang, template, &greet) {
         return parts;
+    }
+    if let Template::ScheduleChanged {
+        name,
+        conference,
+        speaker,
+        lines,
+        url,
+    } = template
+    {
+        let en = lang == Lang::En;
+        let intro = match (en, speaker) {
+            (true, true) => format!("The schedule of {conference} has changed for your talk:"),
+            (true, false) => format!("The schedule of {conference} has changed for talks you starred:"),
+            (false, true) => format!("В расписании «{conference}» изменилось время или место вашего доклада:"),
+            (false, false) => format!("В расписании «{conference}» изменились доклады из вашего избранного:"),
+        };
+        let mut paragraphs = vec![intro];
+        paragraphs.extend(lines.iter().cloned());
+        return Parts {
+            subject: if en {
+                format!("Schedule changed: {conference}")
+            } else {
+                format!("Расписание изменилось: {conference}")
+            },
+            greeting: greet(name),
+            paragraphs,
+            button: Some((
+                if en { "Open the schedule" } else { "Открыть расписание" }.to_owned(),
+                url.to_string(),
+            )),
+            footer: if en {
+                "You get this mail because you speak at or starred a talk of this conference on Sbor."
+            } else {
+                "Вы получили это письмо, потому что выступаете на этой конференции или добавили её доклад в избранное на Sbor."
+            },
+        };
     }
     if let Some((subject, paragraphs, label, url)) = event_words(lang, template) {
         return Parts {

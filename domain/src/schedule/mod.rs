@@ -8,6 +8,7 @@
 pub mod c3voc;
 pub mod conflicts;
 pub mod doc;
+pub mod exchange;
 pub mod frab;
 pub mod import;
 pub(crate) mod layout;
@@ -15,6 +16,8 @@ pub mod plan;
 pub mod sample;
 pub mod sheets;
 pub mod solver;
+pub mod publish;
+pub mod store;
 
 pub use c3voc::c3voc_json;
 pub use frab::frab_xml;

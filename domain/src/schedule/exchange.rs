@@ -1,0 +1,389 @@
+//! Between the database and the exchange formats: the latest published version as a
+//! [`ScheduleDoc`] (for the public pages and every export), and a whole conference imported
+//! from a pretalx / c3voc `schedule.json`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveTime, Timelike};
+use sqlx::Row;
+
+use super::doc::{self, Conference, ScheduleDoc};
+use super::import::{ImportProblem, parse_c3voc};
+use super::layout::stable_guid;
+use super::publish::{self, Version};
+use super::store;
+use crate::accounts::{Site, User};
+use crate::clock::{self, MINUTE, Micros};
+use crate::communities;
+use crate::db::Db;
+use crate::error::{DomainError, Result};
+use crate::events::Event;
+
+/// The latest published version of the event's schedule, or `None` before the first.
+pub async fn published_doc(db: &Db, site: &Site, event: &Event) -> Result<Option<(Version, ScheduleDoc)>> {
+    let Some(version) = publish::versions(db, event.id).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let slots = publish::version_slots(db, version.id).await?;
+    let settings = store::settings(db, event).await?;
+    let days = store::days(event, &settings);
+    let slug: String = sqlx::query("SELECT slug FROM communities WHERE id = $1")
+        .bind(event.community_id)
+        .fetch_optional(db.read())
+        .await?
+        .map(|r| r.try_get("slug"))
+        .transpose()?
+        .unwrap_or_default();
+    // Rooms as they are now, plus any a version still names after it was deleted.
+    let mut rooms: Vec<doc::Room> = store::rooms(db, event.id)
+        .await?
+        .into_iter()
+        .map(|r| doc::Room {
+            guid: stable_guid("room", &site.base_url, r.id),
+            id: r.id,
+            name: r.name,
+            capacity: r.capacity,
+            description: String::new(),
+        })
+        .collect();
+    for s in &slots {
+        if !rooms.iter().any(|r| r.id == s.room_id) {
+            rooms.push(doc::Room {
+                id: s.room_id,
+                name: s.room_name.clone(),
+                capacity: None,
+                description: String::new(),
+                guid: stable_guid("room", &site.base_url, s.room_id),
+            });
+        }
+    }
+    let details = talk_details(db, event.id).await?;
+    let persons = persons(db, event.id, site).await?;
+    let talks = slots
+        .iter()
+        .map(|s| {
+            let d = details.get(&s.talk_id);
+            doc::Talk {
+                id: s.talk_id,
+                guid: stable_guid("talk", &site.base_url, s.talk_id),
+                room_id: s.room_id,
+                starts_at: s.starts_at,
+                minutes: (s.ends_at - s.starts_at) / MINUTE,
+                title: s.title.clone(),
+                subtitle: String::new(),
+                track: d.and_then(|d| d.track.clone()),
+                session_type: d.map(|d| d.session_type.clone()).unwrap_or_default(),
+                language: d.map(|d| d.language.clone()).unwrap_or_default(),
+                abstract_text: d.map(|d| d.summary.clone()).unwrap_or_default(),
+                description: d.map(|d| d.description.clone()).unwrap_or_default(),
+                url: site.link(&format!("/talk/{}", s.talk_id)),
+                slug: format!("{slug}-{}", s.talk_id),
+                persons: persons.get(&s.talk_id).cloned().unwrap_or_default(),
+            }
+        })
+        .collect();
+    let tz = event.tz();
+    let first = days.first().map(|d| d.date);
+    let local_date = |at: Micros| clock::to_datetime(at).with_timezone(&tz).date_naive();
+    Ok(Some((
+        version.clone(),
+        ScheduleDoc {
+            version: format!("{}: {}", version.number, version.name),
+            base_url: site.base_url.clone(),
+            conference: Conference {
+                acronym: if slug.is_empty() { format!("event-{}", event.id) } else { slug },
+                title: event.title.clone(),
+                start: first.unwrap_or_else(|| local_date(event.starts_at)),
+                end: days.last().map_or_else(|| local_date(event.ends_at), |d| d.date),
+                time_zone: tz,
+                grid_minutes: settings.grid_minutes,
+                url: site.link(&format!("/e/{}/schedule", event.id)),
+            },
+            rooms,
+            days: days
+                .iter()
+                .enumerate()
+                .map(|(i, d)| doc::Day {
+                    index: i as i64 + 1,
+                    date: d.date,
+                    starts_at: d.window.start,
+                    ends_at: d.window.end,
+                })
+                .collect(),
+            talks,
+        },
+    )))
+}
+
+struct Details {
+    track: Option<String>,
+    session_type: String,
+    language: String,
+    summary: String,
+    description: String,
+}
+
+async fn talk_details(db: &Db, event_id: i64) -> Result<HashMap<i64, Details>> {
+    let rows = sqlx::query(
+        "SELECT t.id, tr.name AS track, COALESCE(st.name, '') AS session_type, t.language, t.summary, t.description \
+         FROM talks t LEFT JOIN tracks tr ON tr.id = t.track_id LEFT JOIN session_types st ON st.id = t.session_type_id \
+         WHERE t.event_id = $1",
+    )
+    .bind(event_id)
+    .fetch_all(db.read())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                Details {
+                    track: r.try_get("track")?,
+                    session_type: r.try_get("session_type")?,
+                    language: r.try_get("language")?,
+                    summary: r.try_get("summary")?,
+                    description: r.try_get("description")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Speakers of each talk: accounts (with their public bio) first, then imported guests.
+async fn persons(db: &Db, event_id: i64, site: &Site) -> Result<HashMap<i64, Vec<doc::Person>>> {
+    let mut out: HashMap<i64, Vec<doc::Person>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT ts.talk_id, u.id, u.display_name, COALESCE(p.bio, '') AS bio FROM talk_speakers ts \
+         JOIN talks t ON t.id = ts.talk_id JOIN users u ON u.id = ts.user_id \
+         LEFT JOIN speaker_profiles p ON p.user_id = u.id WHERE t.event_id = $1 ORDER BY ts.joined_at, u.id",
+    )
+    .bind(event_id)
+    .fetch_all(db.read())
+    .await?
+    {
+        let id: i64 = r.try_get("id")?;
+        out.entry(r.try_get("talk_id")?).or_default().push(doc::Person {
+            id,
+            code: stable_guid("person", &site.base_url, id)[..8].to_uppercase(),
+            name: r.try_get("display_name")?,
+            biography: r.try_get("bio")?,
+        });
+    }
+    for r in sqlx::query(
+        "SELECT g.talk_id, g.id, g.name, g.biography, g.code FROM talk_guests g JOIN talks t ON t.id = g.talk_id \
+         WHERE t.event_id = $1 ORDER BY g.position, g.id",
+    )
+    .bind(event_id)
+    .fetch_all(db.read())
+    .await?
+    {
+        let code: String = r.try_get("code")?;
+        let id: i64 = r.try_get("id")?;
+        out.entry(r.try_get("talk_id")?).or_default().push(doc::Person {
+            id: 0,
+            code: if code.is_empty() {
+                stable_guid("guest", &site.base_url, id)[..8].to_uppercase()
+            } else {
+                code
+            },
+            name: r.try_get("name")?,
+            biography: r.try_get("biography")?,
+        });
+    }
+    Ok(out)
+}
+
+/// What an import created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub event_id: i64,
+    pub rooms: usize,
+    pub talks: usize,
+    pub speakers: usize,
+}
+
+/// Colours for imported tracks (the formats carry none), in order.
+const TRACK_COLOURS: [&str; 8] = [
+    "#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6", "#dd4477", "#66aa00",
+];
+
+/// Creates a conference in the community from a pretalx / c3voc `schedule.json`: a draft
+/// event spanning its days, its rooms, tracks, talks (confirmed, owned by the importing
+/// organizer, their speakers as guests) in their slots (pinned), published as version 1.
+/// A file with problems is refused with all of them and nothing is written; the rest happens
+/// in one transaction.
+pub async fn import_conference(
+    db: &Db,
+    site: &Site,
+    actor: &User,
+    community_id: i64,
+    json: &str,
+) -> Result<std::result::Result<Imported, Vec<ImportProblem>>> {
+    communities::require_organizer(db, community_id, actor).await?;
+    let doc = match parse_c3voc(json) {
+        Ok(d) => d,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    if doc.talks.is_empty() {
+        return Ok(Err(vec![ImportProblem {
+            path: "schedule.conference.days".into(),
+            code: "missing",
+            detail: "the schedule has no talks".into(),
+        }]));
+    }
+    let tz = doc.conference.time_zone;
+    let first = doc.talks.iter().map(|t| t.starts_at).min().unwrap_or_default();
+    let last = doc.talks.iter().map(|t| t.starts_at + t.minutes * MINUTE).max().unwrap_or_default();
+    // Programme hours that hold every talk's local time of day, on the grid.
+    let local = |at: Micros| clock::to_datetime(at).with_timezone(&tz).time();
+    let grid = if store::GRID_CHOICES.contains(&doc.conference.grid_minutes) {
+        doc.conference.grid_minutes
+    } else {
+        5
+    };
+    let day_start = doc.talks.iter().map(|t| local(t.starts_at)).min().unwrap_or_default();
+    let day_end = doc
+        .talks
+        .iter()
+        .map(|t| {
+            let end = local(t.starts_at + t.minutes * MINUTE);
+            // A talk ending at midnight ends at the day's last minute.
+            if end < local(t.starts_at) { NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(end) } else { end }
+        })
+        .max()
+        .unwrap_or_default();
+    let day_start = NaiveTime::from_hms_opt(day_start.hour(), day_start.minute() / grid as u32 * grid as u32, 0)
+        .unwrap_or(day_start);
+    if day_end <= day_start {
+        return Ok(Err(vec![ImportProblem {
+            path: "schedule.conference.days".into(),
+            code: "out_of_range",
+            detail: "talks run across midnight; Sbor's days end before midnight".into(),
+        }]));
+    }
+    let now = clock::now();
+    let mut tx = db.write().begin().await?;
+    let event_id: i64 = sqlx::query(
+        "INSERT INTO events (community_id, title, description, starts_at, ends_at, time_zone, status, created_at, updated_at) \
+         VALUES ($1, $2, '', $3, $4, $5, 'draft', $6, $6) RETURNING id",
+    )
+    .bind(community_id)
+    .bind(doc.conference.title.chars().take(200).collect::<String>())
+    .bind(first)
+    .bind(last)
+    .bind(tz.name())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    sqlx::query(
+        "INSERT INTO schedule_settings (event_id, grid_minutes, day_start, day_end, updated_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(event_id)
+    .bind(grid)
+    .bind(day_start.format("%H:%M").to_string())
+    .bind(day_end.format("%H:%M").to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let mut room_ids: HashMap<i64, i64> = HashMap::new();
+    for (i, r) in doc.rooms.iter().enumerate() {
+        let id: i64 = sqlx::query(
+            "INSERT INTO rooms (event_id, name, capacity, position) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(event_id)
+        .bind(&r.name)
+        .bind(r.capacity.filter(|c| *c > 0))
+        .bind(i as i64 + 1)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        room_ids.insert(r.id, id);
+    }
+    let mut tracks: BTreeMap<String, i64> = BTreeMap::new();
+    let mut speakers = 0;
+    for t in &doc.talks {
+        let track_id = match &t.track {
+            Some(name) if !name.trim().is_empty() => match tracks.get(name) {
+                Some(id) => Some(*id),
+                None => {
+                    let colour = TRACK_COLOURS[tracks.len() % TRACK_COLOURS.len()];
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO tracks (event_id, name, colour, position) VALUES ($1, $2, $3, $4) RETURNING id",
+                    )
+                    .bind(event_id)
+                    .bind(name)
+                    .bind(colour)
+                    .bind(tracks.len() as i64 + 1)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("id")?;
+                    tracks.insert(name.clone(), id);
+                    Some(id)
+                }
+            },
+            _ => None,
+        };
+        let title = if t.subtitle.is_empty() {
+            t.title.clone()
+        } else {
+            format!("{}: {}", t.title, t.subtitle)
+        };
+        let language = match t.language.as_str() {
+            "en" | "ru" => t.language.clone(),
+            _ => String::new(),
+        };
+        let talk_id: i64 = sqlx::query(
+            "INSERT INTO talks (community_id, event_id, owner_id, title, summary, description, track_id, language, \
+               state, minutes, submitted_at, decided_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'confirmed', $9, $10, $10, $10, $10) RETURNING id",
+        )
+        .bind(community_id)
+        .bind(event_id)
+        .bind(actor.id)
+        .bind(title)
+        .bind(&t.abstract_text)
+        .bind(&t.description)
+        .bind(track_id)
+        .bind(language)
+        .bind(t.minutes)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        for (i, p) in t.persons.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO talk_guests (talk_id, name, biography, code, position) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(talk_id)
+            .bind(&p.name)
+            .bind(&p.biography)
+            .bind(&p.code)
+            .bind(i as i64)
+            .execute(&mut *tx)
+            .await?;
+            speakers += 1;
+        }
+        let room = room_ids.get(&t.room_id).copied().ok_or(DomainError::Internal("imported room missing".into()))?;
+        sqlx::query(
+            "INSERT INTO schedule_slots (talk_id, event_id, room_id, starts_at, pinned, updated_at) VALUES ($1, $2, $3, $4, 1, $5)",
+        )
+        .bind(talk_id)
+        .bind(event_id)
+        .bind(room)
+        .bind(t.starts_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    // The first version, so the public pages and exports show what was imported. Imported
+    // talks overlap nothing (the parser refuses overlaps in a room) and have no speakers to
+    // mail, so this publishes whatever the draft holds.
+    publish::publish(db, site, actor, event_id, "Imported", true).await?.map_err(|_| DomainError::Internal("import publish refused".into()))?;
+    Ok(Ok(Imported {
+        event_id,
+        rooms: doc.rooms.len(),
+        talks: doc.talks.len(),
+        speakers,
+    }))
+}
