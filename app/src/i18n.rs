@@ -679,6 +679,12 @@ pub static RU: Texts = Texts {
 
 /// The message for an error code from the server, in `lang`.
 pub fn error_message(lang: Lang, code: &str) -> String {
+    if let Some(problems) = code.strip_prefix("import_problems:") {
+        return match lang {
+            Lang::En => format!("The file was not imported, nothing changed. Problems:\n{problems}"),
+            Lang::Ru => format!("Файл не импортирован, ничего не изменилось. Ошибки:\n{problems}"),
+        };
+    }
     if let Some(n) = code.strip_prefix("capacity_below_confirmed:") {
         return match lang {
             Lang::En => format!("{n} seats are already confirmed; capacity cannot be lower."),
@@ -931,6 +937,35 @@ pub fn error_message(lang: Lang, code: &str) -> String {
             "Пишите интервалы как ГГГГ-ММ-ДД ЧЧ:ММ-ЧЧ:ММ, конец позже начала.",
         ),
         "too_many_links" => ("At most 10 links.", "Не больше 10 ссылок."),
+        "off_grid" => (
+            "That start is not on the schedule's grid.",
+            "Это время начала не попадает на сетку расписания.",
+        ),
+        "outside_programme" => (
+            "That time is outside the programme's hours.",
+            "Это время вне часов программы.",
+        ),
+        "runs_past_day_end" => (
+            "The talk would run past the end of the day.",
+            "Доклад закончился бы после конца дня.",
+        ),
+        "unknown_room" => ("Choose one of the rooms.", "Выберите один из залов."),
+        "name_taken" => ("This name is already used.", "Это название уже занято."),
+        "not_schedulable" => (
+            "Only confirmed talks of this conference can be scheduled.",
+            "В расписание можно ставить только подтверждённые доклады этой конференции.",
+        ),
+        "not_placed" => ("The talk is not on the grid.", "Доклада нет в сетке."),
+        "schedule_empty" => (
+            "Place at least one talk before publishing.",
+            "Перед публикацией поставьте в сетку хотя бы один доклад.",
+        ),
+        "schedule_has_conflicts" => (
+            "The schedule has hard conflicts (listed on this page). Tick the box to publish anyway.",
+            "В расписании есть конфликты (они перечислены на этой странице). Отметьте галочку, чтобы всё равно опубликовать.",
+        ),
+        "too_many_rooms" => ("At most 50 rooms.", "Не больше 50 залов."),
+        "invalid_time" => ("Write the time as HH:MM.", "Укажите время как ЧЧ:ММ."),
         _ => (
             "Something went wrong on our side. Please try again.",
             "Что-то пошло не так на нашей стороне. Попробуйте ещё раз.",
@@ -980,6 +1015,24 @@ pub fn flash_message(lang: Lang, code: &str) -> Option<&'static str> {
             Lang::Ru => {
                 "С этим адресом ещё нет аккаунта: мы отправили приглашение. Организатором человек станет, когда зарегистрируется и подтвердит адрес."
             }
+        },
+        "schedule_filled" => match lang {
+            Lang::En => "Every talk has a place now. Review the draft, then publish it.",
+            Lang::Ru => "У каждого доклада теперь есть место. Проверьте черновик и опубликуйте его.",
+        },
+        "schedule_impossible" => match lang {
+            Lang::En => "No conflict-free schedule exists; nothing changed. The reasons are below.",
+            Lang::Ru => "Расписания без конфликтов не существует; ничего не изменилось. Причины ниже.",
+        },
+        "schedule_published" => match lang {
+            Lang::En => "Published. Speakers and members whose talks moved are being told.",
+            Lang::Ru => {
+                "Опубликовано. Докладчикам и участникам, чьи доклады перенесены, отправляются письма."
+            }
+        },
+        "schedule_imported" => match lang {
+            Lang::En => "Imported: a draft conference with its schedule published as version 1.",
+            Lang::Ru => "Импортировано: черновая конференция, её расписание опубликовано как версия 1.",
         },
         "announcement_saved" => match lang {
             Lang::En => "Draft saved. Check the preview, then send or schedule it.",

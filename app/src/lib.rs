@@ -9,6 +9,7 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod review_texts;
+pub mod schedule_texts;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod talk_texts;
@@ -21,7 +22,8 @@ use leptos_router::{SsrMode, path};
 use crate::boot::{BOOT_ELEMENT_ID, Boot};
 use crate::components::Layout;
 use crate::pages::{
-    account, admin, announcements, auth, cfp_admin, community, errors, event, home, reviews, talks, ticket,
+    account, admin, announcements, auth, cfp_admin, community, errors, event, home, reviews, schedule, talks,
+    ticket,
 };
 
 /// The HTML document around the app, rendered only on the server.
@@ -98,6 +100,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/profile/speaker") view=talks::SpeakerProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/c/:slug/pool") view=talks::PoolPage ssr=SsrMode::Async/>
                     <Route path=path!("/talk/:id") view=talks::PublicTalkPage ssr=SsrMode::Async/>
+                    <Route path=path!("/e/:id/schedule") view=schedule::PublicSchedulePage ssr=SsrMode::Async/>
+                    <Route path=path!("/e/:id/schedule/mine") view=schedule::MySchedulePage ssr=SsrMode::Async/>
+                    <Route path=path!("/e/:id/schedule/changes") view=schedule::ScheduleChangesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/e/:id/schedule/edit") view=schedule::ScheduleEditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/c/:slug/import") view=schedule::ImportSchedulePage ssr=SsrMode::Async/>
                     <Route path=path!("/speakers/:user_id") view=talks::PublicSpeakerPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>

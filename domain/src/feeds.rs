@@ -158,17 +158,22 @@ pub async fn has_token(db: &Db, user_id: i64) -> Result<bool> {
     Ok(row.try_get::<Option<String>, _>("feed_token")?.is_some())
 }
 
-/// The member's own calendar: events they are going to, waiting for, or awaiting approval for.
-/// `None` for an unknown or revoked secret.
-pub async fn private_calendar(db: &Db, site: &Site, token: &str) -> Result<Option<String>> {
-    let Some(row) = sqlx::query("SELECT id FROM users WHERE feed_token = $1")
+/// The member whose private feed secret `token` is; `None` when unknown or revoked.
+pub(crate) async fn user_of_token(db: &Db, token: &str) -> Result<Option<i64>> {
+    sqlx::query("SELECT id FROM users WHERE feed_token = $1")
         .bind(tokens::hash(token))
         .fetch_optional(db.read())
         .await?
-    else {
+        .map(|row| Ok(row.try_get("id")?))
+        .transpose()
+}
+
+/// The member's own calendar: events they are going to, waiting for, or awaiting approval for.
+/// `None` for an unknown or revoked secret.
+pub async fn private_calendar(db: &Db, site: &Site, token: &str) -> Result<Option<String>> {
+    let Some(user_id) = user_of_token(db, token).await? else {
         return Ok(None);
     };
-    let user_id: i64 = row.try_get("id")?;
     let cols = COLUMNS
         .split(", ")
         .map(|c| format!("e.{c}"))

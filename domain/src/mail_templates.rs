@@ -830,7 +830,9 @@ fn words(lang: Lang, template: &Template<'_>) -> Parts {
         let intro = match (en, speaker) {
             (true, true) => format!("The schedule of {conference} has changed for your talk:"),
             (true, false) => format!("The schedule of {conference} has changed for talks you starred:"),
-            (false, true) => format!("В расписании «{conference}» изменилось время или место вашего доклада:"),
+            (false, true) => {
+                format!("В расписании «{conference}» изменилось время или место вашего доклада:")
+            }
             (false, false) => format!("В расписании «{conference}» изменились доклады из вашего избранного:"),
         };
         let mut paragraphs = vec![intro];
@@ -844,7 +846,12 @@ fn words(lang: Lang, template: &Template<'_>) -> Parts {
             greeting: greet(name),
             paragraphs,
             button: Some((
-                if en { "Open the schedule" } else { "Открыть расписание" }.to_owned(),
+                if en {
+                    "Open the schedule"
+                } else {
+                    "Открыть расписание"
+                }
+                .to_owned(),
                 url.to_string(),
             )),
             footer: if en {

@@ -11,7 +11,19 @@ pub fn hydrate() {
     // wins, so this must run before hydration installs the router's.
     let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
         if let Some(window) = web_sys::window() {
-            let _ = window.location().assign(location);
+            let here = window.location();
+            let current = format!(
+                "{}{}",
+                here.pathname().unwrap_or_default(),
+                here.search().unwrap_or_default()
+            );
+            let target = location.split('#').next().unwrap_or(location);
+            let _ = here.assign(location);
+            // Back to the same page with another `#anchor` only moves the view; reload so the
+            // page shows what the action changed (as the 302 does without JavaScript).
+            if target == current {
+                let _ = here.reload();
+            }
         }
     });
     leptos::mount::hydrate_body(sbor_app::App);

@@ -123,6 +123,15 @@ impl Application {
                         .route("/c/{slug}/feed.atom", get(exports::community_atom))
                         .route("/c/{slug}/news.atom", get(exports::news_atom))
                         .route("/feeds/{token}/calendar.ics", get(exports::private_ics))
+                        .route("/feeds/{token}/starred.ics", get(exports::starred_ics))
+                        .route(
+                            "/e/{id}/schedule/changes.atom",
+                            get(exports::schedule_changes_atom),
+                        )
+                        .route("/e/{id}/schedule.xml", get(exports::schedule_xml))
+                        .route("/e/{id}/schedule.json", get(exports::schedule_json))
+                        .route("/e/{id}/schedule.ics", get(exports::schedule_ics))
+                        .route("/e/{id}/schedule.csv", get(exports::schedule_csv))
                         .route(
                             crate::middleware::ONE_CLICK_UNSUBSCRIBE,
                             axum::routing::post(exports::one_click_unsubscribe),

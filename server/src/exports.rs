@@ -268,6 +268,100 @@ pub async fn private_ics(State(ctx): State<ServerCtx>, Path(token): Path<String>
     }
 }
 
+/// The four exports of a published schedule, by file name.
+#[derive(Clone, Copy)]
+pub enum ScheduleFormat {
+    FrabXml,
+    C3vocJson,
+    Ics,
+    Csv,
+}
+
+macro_rules! schedule_handler {
+    ($name:ident, $format:ident) => {
+        pub async fn $name(
+            State(ctx): State<ServerCtx>,
+            Extension(info): Extension<RequestInfo>,
+            Path(id): Path<i64>,
+        ) -> Response {
+            schedule_export(ctx, info, id, ScheduleFormat::$format).await
+        }
+    };
+}
+schedule_handler!(schedule_xml, FrabXml);
+schedule_handler!(schedule_json, C3vocJson);
+schedule_handler!(schedule_ics, Ics);
+schedule_handler!(schedule_csv, Csv);
+
+/// `/e/{id}/schedule.{xml,json,ics,csv}`: the latest published version (never the draft), for
+/// conference apps (frab XML, c3voc JSON), calendars and spreadsheets. 404 before the first
+/// version, and for a draft event to anyone but its organizers.
+async fn schedule_export(ctx: ServerCtx, info: RequestInfo, id: i64, format: ScheduleFormat) -> Response {
+    use sbor_domain::schedule;
+    let doc = schedule::exchange::visible_doc(&ctx.db, &ctx.site, info.user.as_ref(), id).await;
+    let (version, doc) = match doc {
+        Ok((_, Some(d))) => d,
+        Ok((_, None)) => return StatusCode::NOT_FOUND.into_response(),
+        Err(e) => return error(e),
+    };
+    let (content_type, name, body) = match format {
+        ScheduleFormat::FrabXml => (
+            "application/xml; charset=utf-8",
+            "schedule.xml",
+            schedule::frab_xml(&doc),
+        ),
+        ScheduleFormat::C3vocJson => (
+            "application/json; charset=utf-8",
+            "schedule.json",
+            schedule::c3voc_json(&doc),
+        ),
+        ScheduleFormat::Ics => (
+            "text/calendar; charset=utf-8",
+            "schedule.ics",
+            schedule::ics(&doc, version.published_at, version.number),
+        ),
+        ScheduleFormat::Csv => return csv_response(&format!("event-{id}-schedule.csv"), schedule::csv(&doc)),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `/e/{id}/schedule/changes.atom`: one entry per published version.
+pub async fn schedule_changes_atom(
+    State(ctx): State<ServerCtx>,
+    Extension(info): Extension<RequestInfo>,
+    Path(id): Path<i64>,
+) -> Response {
+    let result = async {
+        let (event, _) =
+            sbor_domain::schedule::exchange::visible_doc(&ctx.db, &ctx.site, info.user.as_ref(), id).await?;
+        sbor_domain::schedule::exchange::changelog_atom(&ctx.db, &ctx.site, &event).await
+    }
+    .await;
+    match result {
+        Ok(body) => ([(header::CONTENT_TYPE, ATOM)], body).into_response(),
+        Err(e) => error(e),
+    }
+}
+
+/// `/feeds/{token}/starred.ics`: a member's starred talks; 404 once the link is revoked.
+pub async fn starred_ics(State(ctx): State<ServerCtx>, Path(token): Path<String>) -> Response {
+    match sbor_domain::schedule::exchange::starred_calendar(&ctx.db, &ctx.site, &token).await {
+        Ok(Some(ics)) => ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], ics).into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => error(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::csv_cell;

@@ -278,6 +278,77 @@ async fn conference(
     if let Some(lucas) = by_email("lucas.martin@example.org") {
         communities::add_organizer(db, site, founder, community_id, &lucas.email).await?;
     }
+    schedule_material(db, founder, community_id, event.id, users).await
+}
+
+/// Rooms, a lunch break each day and a dozen confirmed talks for the schedule editor (nothing
+/// placed yet: "Fill the schedule" or drag them in).
+async fn schedule_material(
+    db: &Db,
+    founder: &User,
+    community_id: i64,
+    event_id: i64,
+    users: &[User],
+) -> anyhow::Result<()> {
+    use sbor_domain::schedule::{plan::Window, store};
+    for (name, seats) in [("Main hall", 400), ("Room B", 150), ("Workshop room", 40)] {
+        store::add_room(db, founder, event_id, name, Some(seats)).await?;
+    }
+    let d = store::draft(db, founder, event_id).await?;
+    for day in &d.days {
+        let lunch = day.window.start + 3 * clock::HOUR;
+        store::add_block(
+            db,
+            founder,
+            event_id,
+            None,
+            Window::new(lunch, lunch + clock::HOUR),
+            "Lunch",
+        )
+        .await?;
+    }
+    let types = cfp::session_types(db, event_id).await?;
+    let tracks = cfp::tracks(db, event_id).await?;
+    const TALKS: [(&str, usize, usize); 12] = [
+        ("Kubernetes operators in production", 0, 0),
+        ("Platform teams: the first year", 0, 0),
+        ("GitOps without tears", 0, 0),
+        ("Tracing a request through 40 services", 0, 1),
+        ("Prometheus at 10 million series", 0, 1),
+        ("Logs are a stream, not a file", 1, 1),
+        ("SLOs that people read", 0, 2),
+        ("Incident review as a habit", 0, 2),
+        ("On-call without burnout", 1, 2),
+        ("Terraform module design", 2, 0),
+        ("eBPF for SREs", 2, 1),
+        ("Chaos engineering on a budget", 1, 2),
+    ];
+    let now = clock::now();
+    for (i, (title, kind, track)) in TALKS.iter().enumerate() {
+        let speaker = &users[(i + 2) % users.len()];
+        let row = sqlx::query(
+            "INSERT INTO talks (community_id, event_id, owner_id, title, summary, state, session_type_id, track_id, \
+               language, submitted_at, decided_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, 'confirmed', $6, $7, 'ru', $8, $8, $8, $8) RETURNING id",
+        )
+        .bind(community_id)
+        .bind(event_id)
+        .bind(speaker.id)
+        .bind(*title)
+        .bind("A talk from the DevOps Moscow community.")
+        .bind(types.get(*kind).map(|t| t.id))
+        .bind(tracks.get(*track).map(|t| t.id))
+        .bind(now)
+        .fetch_one(db.write())
+        .await?;
+        let talk_id: i64 = row.try_get("id")?;
+        sqlx::query("INSERT INTO talk_speakers (talk_id, user_id, joined_at) VALUES ($1, $2, $3)")
+            .bind(talk_id)
+            .bind(speaker.id)
+            .bind(now)
+            .execute(db.write())
+            .await?;
+    }
     Ok(())
 }
 

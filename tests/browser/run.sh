@@ -8,7 +8,7 @@ if [ ! -d node_modules/playwright-core ]; then
   npm ci --no-audit --no-fund --silent
 fi
 status=0
-for test in auth.test.mjs events.test.mjs talks.test.mjs; do
+for test in auth.test.mjs events.test.mjs talks.test.mjs schedule.test.mjs; do
   echo "# $test"
   node "$test" || status=1
 done

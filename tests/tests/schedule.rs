@@ -59,18 +59,33 @@ async fn world(app: &TestApp) -> World {
     )
     .await
     .unwrap();
-    sbor_domain::events::publish(&app.db, &organizer, e.id).await.unwrap();
-    store::save_settings(&app.db, &organizer, e.id, 5, "09:00", "18:00").await.unwrap();
+    sbor_domain::events::publish(&app.db, &organizer, e.id)
+        .await
+        .unwrap();
+    store::save_settings(&app.db, &organizer, e.id, 5, "09:00", "18:00")
+        .await
+        .unwrap();
     let d = store::draft(&app.db, &organizer, e.id).await.unwrap();
     assert_eq!(d.days.len(), 3, "three days");
     let day0 = d.days[0].window.start;
-    store::add_room(&app.db, &organizer, e.id, "Big hall", Some(300)).await.unwrap();
-    store::add_room(&app.db, &organizer, e.id, "Small room", Some(40)).await.unwrap();
+    store::add_room(&app.db, &organizer, e.id, "Big hall", Some(300))
+        .await
+        .unwrap();
+    store::add_room(&app.db, &organizer, e.id, "Small room", Some(40))
+        .await
+        .unwrap();
     for day in &d.days {
         let lunch = day.window.start + 4 * HOUR;
-        store::add_block(&app.db, &organizer, e.id, None, Window::new(lunch, lunch + HOUR), "Lunch")
-            .await
-            .unwrap();
+        store::add_block(
+            &app.db,
+            &organizer,
+            e.id,
+            None,
+            Window::new(lunch, lunch + HOUR),
+            "Lunch",
+        )
+        .await
+        .unwrap();
     }
     World {
         organizer,
@@ -127,27 +142,62 @@ async fn talks_are_placed_filled_and_published_with_a_changelog(backend: Backend
         Err(sbor_domain::DomainError::Invalid { code, .. }) => code,
         other => panic!("expected a refusal, got {other:?}"),
     };
-    assert_eq!(refused(store::place(&app.db, org, w.event_id, a, big, w.day0 + 3 * MINUTE).await), "off_grid");
-    assert_eq!(refused(store::place(&app.db, org, w.event_id, a, big, w.day0 - HOUR).await), "outside_programme");
+    assert_eq!(
+        refused(store::place(&app.db, org, w.event_id, a, big, w.day0 + 3 * MINUTE).await),
+        "off_grid"
+    );
+    assert_eq!(
+        refused(store::place(&app.db, org, w.event_id, a, big, w.day0 - HOUR).await),
+        "outside_programme"
+    );
     assert_eq!(
         refused(store::place(&app.db, org, w.event_id, a, big, w.day0 + 8 * HOUR + 40 * MINUTE).await),
         "runs_past_day_end"
     );
-    assert_eq!(refused(store::place(&app.db, org, w.event_id, a, 999_999, w.day0).await), "unknown_room");
+    assert_eq!(
+        refused(store::place(&app.db, org, w.event_id, a, 999_999, w.day0).await),
+        "unknown_room"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM schedule_slots").await, 0);
 
     // A good drop; then Ann's second talk at the same time in the other room: a conflict,
     // allowed in the draft and named; over lunch: another.
-    assert!(store::place(&app.db, org, w.event_id, a, big, w.day0).await.unwrap().is_empty());
-    let conflicts = store::place(&app.db, org, w.event_id, b, small, w.day0 + 10 * MINUTE).await.unwrap();
-    assert_eq!(conflicts, vec![Conflict::SpeakerOverlap { speaker_id: ann.id, a, b }]);
-    let conflicts = store::place(&app.db, org, w.event_id, c, small, w.day0 + 3 * HOUR + 30 * MINUTE).await.unwrap();
+    assert!(
+        store::place(&app.db, org, w.event_id, a, big, w.day0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let conflicts = store::place(&app.db, org, w.event_id, b, small, w.day0 + 10 * MINUTE)
+        .await
+        .unwrap();
+    assert_eq!(
+        conflicts,
+        vec![Conflict::SpeakerOverlap {
+            speaker_id: ann.id,
+            a,
+            b
+        }]
+    );
+    let conflicts = store::place(
+        &app.db,
+        org,
+        w.event_id,
+        c,
+        small,
+        w.day0 + 3 * HOUR + 30 * MINUTE,
+    )
+    .await
+    .unwrap();
     assert!(matches!(conflicts.as_slice(), [Conflict::Break { talk_id, .. }] if *talk_id == c));
     let d = store::draft(&app.db, org, w.event_id).await.unwrap();
     assert_eq!(d.conflicts.iter().filter(|c| c.is_hard()).count(), 2);
 
     // Publishing with hard conflicts asks for confirmation and names them; nothing published.
-    let named = publish::publish(&app.db, &app.site(), org, w.event_id, "Draft", false).await.unwrap().unwrap_err();
+    let named = publish::publish(&app.db, &app.site(), org, w.event_id, "Draft", false)
+        .await
+        .unwrap()
+        .unwrap_err();
     assert_eq!(named.len(), 2);
     assert_eq!(app.count("SELECT COUNT(*) FROM schedule_versions").await, 0);
 
@@ -157,33 +207,65 @@ async fn talks_are_placed_filled_and_published_with_a_changelog(backend: Backend
     assert!(matches!(filled, Filled::Solved { placed: 2, .. }), "{filled:?}");
     let d = store::draft(&app.db, org, w.event_id).await.unwrap();
     assert!(d.conflicts.iter().all(|c| !c.is_hard()), "{:?}", d.conflicts);
-    assert_eq!(d.talks.iter().find(|t| t.id == a).unwrap().slot, Some((big, w.day0, true)));
+    assert_eq!(
+        d.talks.iter().find(|t| t.id == a).unwrap().slot,
+        Some((big, w.day0, true))
+    );
 
     // Version 1: everything new; the public doc shows it, the draft can change meanwhile.
-    let v1 = publish::publish(&app.db, &app.site(), org, w.event_id, "First", false).await.unwrap().unwrap();
+    let v1 = publish::publish(&app.db, &app.site(), org, w.event_id, "First", false)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(v1.version.number, 1);
     assert_eq!(v1.changes.len(), 3);
     assert_eq!(v1.mails, 0, "new talks mail nobody");
     publish::star(&app.db, &fan, c, true).await.unwrap();
-    assert_eq!(publish::starred(&app.db, fan.id, w.event_id).await.unwrap(), vec![c]);
+    assert_eq!(
+        publish::starred(&app.db, fan.id, w.event_id).await.unwrap(),
+        vec![c]
+    );
 
     // Move Async to day 2 and take Borrowing off the grid: version 2 has one move and one
     // cancellation; Bob (speaker) and Fan (starred Async) get one mail each, Ann one.
-    store::place(&app.db, org, w.event_id, c, big, w.day0 + DAY).await.unwrap();
+    store::place(&app.db, org, w.event_id, c, big, w.day0 + DAY)
+        .await
+        .unwrap();
     store::unplace(&app.db, org, w.event_id, b).await.unwrap();
     let event = sbor_domain::events::get(&app.db, w.event_id).await.unwrap();
-    let (v, doc_before) = exchange::published_doc(&app.db, &app.site(), &event).await.unwrap().unwrap();
+    let (v, doc_before) = exchange::published_doc(&app.db, &app.site(), &event)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(v.number, 1);
-    assert_eq!(doc_before.talks.len(), 3, "the public sees version 1, not the draft");
-    let v2 = publish::publish(&app.db, &app.site(), org, w.event_id, "", false).await.unwrap().unwrap();
+    assert_eq!(
+        doc_before.talks.len(),
+        3,
+        "the public sees version 1, not the draft"
+    );
+    let v2 = publish::publish(&app.db, &app.site(), org, w.event_id, "", false)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(v2.version.number, 2);
-    let kinds: Vec<_> = v2.changes.iter().map(|c| (c.talk_id, matches!(c.kind, publish::ChangeKind::Cancelled))).collect();
+    let kinds: Vec<_> = v2
+        .changes
+        .iter()
+        .map(|c| (c.talk_id, matches!(c.kind, publish::ChangeKind::Cancelled)))
+        .collect();
     assert_eq!(kinds, vec![(c, false), (b, true)]);
     assert_eq!(v2.mails, 3);
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'schedule_changed'").await, 3);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'schedule_changed'")
+            .await,
+        3
+    );
     let fan_mail = app.mail_about("fan@example.org", "Schedule changed").await;
     let text = fan_mail.text_body();
-    assert!(text.contains("\"Async\": now") && text.contains("talks you starred"), "{text}");
+    assert!(
+        text.contains("\"Async\": now") && text.contains("talks you starred"),
+        "{text}"
+    );
     let log = publish::changelog(&app.db, w.event_id).await.unwrap();
     assert_eq!(log.len(), 2);
     assert_eq!(log[0].0.number, 2);
@@ -191,13 +273,22 @@ async fn talks_are_placed_filled_and_published_with_a_changelog(backend: Backend
 
     // The exports of the published version validate (the schemas are checked in the domain
     // crate's tests; here: both formats carry the talks and times).
-    let (_, doc) = exchange::published_doc(&app.db, &app.site(), &event).await.unwrap().unwrap();
+    let (_, doc) = exchange::published_doc(&app.db, &app.site(), &event)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(doc.talks.len(), 2);
     let json = sbor_domain::schedule::c3voc_json(&doc);
     let back = sbor_domain::schedule::parse_c3voc(&json).expect("our own export reads back");
     assert_eq!(
-        back.talks.iter().map(|t| (t.title.clone(), t.starts_at, t.minutes)).collect::<Vec<_>>(),
-        doc.talks.iter().map(|t| (t.title.clone(), t.starts_at, t.minutes)).collect::<Vec<_>>()
+        back.talks
+            .iter()
+            .map(|t| (t.title.clone(), t.starts_at, t.minutes))
+            .collect::<Vec<_>>(),
+        doc.talks
+            .iter()
+            .map(|t| (t.title.clone(), t.starts_at, t.minutes))
+            .collect::<Vec<_>>()
     );
     assert!(sbor_domain::schedule::frab_xml(&doc).contains("<title>Async</title>"));
 }
@@ -212,10 +303,22 @@ async fn strangers_cannot_touch_the_schedule(backend: Backend) {
         assert!(matches!(r, Err(sbor_domain::DomainError::Forbidden)), "{r:?}");
     };
     forbidden(store::draft(&app.db, &ann, w.event_id).await.map(drop));
-    forbidden(store::place(&app.db, &ann, w.event_id, talk, room, w.day0).await.map(drop));
+    forbidden(
+        store::place(&app.db, &ann, w.event_id, talk, room, w.day0)
+            .await
+            .map(drop),
+    );
     forbidden(store::fill(&app.db, &ann, w.event_id).await.map(drop));
-    forbidden(store::add_room(&app.db, &ann, w.event_id, "Mine", None).await.map(drop));
-    forbidden(publish::publish(&app.db, &app.site(), &ann, w.event_id, "", true).await.map(drop));
+    forbidden(
+        store::add_room(&app.db, &ann, w.event_id, "Mine", None)
+            .await
+            .map(drop),
+    );
+    forbidden(
+        publish::publish(&app.db, &app.site(), &ann, w.event_id, "", true)
+            .await
+            .map(drop),
+    );
     forbidden(
         exchange::import_conference(&app.db, &app.site(), &ann, w.community_id, "{}")
             .await
@@ -242,20 +345,29 @@ async fn a_pretalx_schedule_imports_and_exports_the_same(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let w = world(&app).await;
     let source = sbor_domain::schedule::parse_c3voc(&democon()).expect("the fixture is valid");
-    let imported = exchange::import_conference(&app.db, &app.site(), &w.organizer, w.community_id, &democon())
-        .await
-        .unwrap()
-        .expect("imported");
+    let imported =
+        exchange::import_conference(&app.db, &app.site(), &w.organizer, w.community_id, &democon())
+            .await
+            .unwrap()
+            .expect("imported");
     assert_eq!(imported.talks, source.talks.len());
     assert_eq!(imported.rooms, source.rooms.len());
-    let event = sbor_domain::events::get(&app.db, imported.event_id).await.unwrap();
+    let event = sbor_domain::events::get(&app.db, imported.event_id)
+        .await
+        .unwrap();
     assert_eq!(event.title, "DemoCon");
-    let (version, doc) = exchange::published_doc(&app.db, &app.site(), &event).await.unwrap().unwrap();
+    let (version, doc) = exchange::published_doc(&app.db, &app.site(), &event)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(version.number, 1);
     // Export, read back, compare every talk: title, room, start instant, length, speakers.
     let exported = sbor_domain::schedule::parse_c3voc(&sbor_domain::schedule::c3voc_json(&doc)).unwrap();
     let rooms = |d: &sbor_domain::schedule::doc::ScheduleDoc| {
-        d.rooms.iter().map(|r| (r.id, r.name.clone())).collect::<std::collections::HashMap<_, _>>()
+        d.rooms
+            .iter()
+            .map(|r| (r.id, r.name.clone()))
+            .collect::<std::collections::HashMap<_, _>>()
     };
     let view = |d: &sbor_domain::schedule::doc::ScheduleDoc| {
         let names = rooms(d);
@@ -279,7 +391,9 @@ async fn a_pretalx_schedule_imports_and_exports_the_same(backend: Backend) {
     assert_eq!(view(&exported), view(&source));
     assert_eq!(exported.conference.time_zone, source.conference.time_zone);
     // The draft holds the imported slots, pinned, without hard conflicts.
-    let d = store::draft(&app.db, &w.organizer, imported.event_id).await.unwrap();
+    let d = store::draft(&app.db, &w.organizer, imported.event_id)
+        .await
+        .unwrap();
     assert!(d.conflicts.iter().all(|c| !c.is_hard()), "{:?}", d.conflicts);
     assert!(d.talks.iter().all(|t| t.slot.is_some_and(|s| s.2)));
 }
@@ -292,19 +406,27 @@ async fn a_hostile_import_is_refused_and_changes_nothing(backend: Backend) {
     // An event in a room the file does not list, and a huge title.
     let bad = democon()
         .replacen("\"room\": \"Gray Room\"", "\"room\": \"Nowhere\"", 1)
-        .replacen("\"title\": \"Focused 5thgeneration hardware\"", &format!("\"title\": \"{}\"", "x".repeat(400)), 1);
+        .replacen(
+            "\"title\": \"Focused 5thgeneration hardware\"",
+            &format!("\"title\": \"{}\"", "x".repeat(400)),
+            1,
+        );
     let problems = exchange::import_conference(&app.db, &app.site(), &w.organizer, w.community_id, &bad)
         .await
         .unwrap()
         .unwrap_err();
     let codes: Vec<&str> = problems.iter().map(|p| p.code).collect();
-    assert!(codes.contains(&"room_mismatch") || codes.contains(&"unknown_room"), "{codes:?}");
+    assert!(
+        codes.contains(&"room_mismatch") || codes.contains(&"unknown_room"),
+        "{codes:?}"
+    );
     assert!(codes.contains(&"too_long"), "{codes:?}");
     for garbage in ["", "[]", "{\"schedule\": 5}", "not json"] {
-        let problems = exchange::import_conference(&app.db, &app.site(), &w.organizer, w.community_id, garbage)
-            .await
-            .unwrap()
-            .unwrap_err();
+        let problems =
+            exchange::import_conference(&app.db, &app.site(), &w.organizer, w.community_id, garbage)
+                .await
+                .unwrap()
+                .unwrap_err();
         assert!(!problems.is_empty());
     }
     assert_eq!(app.count(events).await, before, "no event created");

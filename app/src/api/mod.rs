@@ -11,6 +11,7 @@ pub mod cfp_admin;
 pub mod communities;
 pub mod events;
 pub mod reviews;
+pub mod schedule;
 // talks: speakers and public
 pub mod talks;
 
@@ -20,6 +21,7 @@ pub use cfp_admin::*;
 pub use communities::*;
 pub use events::*;
 pub use reviews::*;
+pub use schedule::*;
 pub use talks::*;
 
 #[cfg(feature = "ssr")]

@@ -837,6 +837,8 @@ pub struct EventTalksView {
     pub talks: Vec<PublicTalkView>,
     /// The viewer reviews this event's talks (the page links their queue).
     pub reviewing: bool,
+    /// A schedule has been published (the page links it).
+    pub has_schedule: bool,
 }
 
 /// The talks part of an event page: its CfP's status and its confirmed programme.
@@ -877,5 +879,8 @@ pub async fn event_talks(event_id: i64) -> Result<EventTalksView, AppError> {
         time_zone: event.time_zone,
         talks,
         reviewing,
+        has_schedule: !sbor_domain::schedule::publish::versions(&ctx.db, event_id)
+            .await?
+            .is_empty(),
     })
 }

@@ -116,7 +116,10 @@ fn NotificationsSection() -> impl IntoView {
                             <h2 id="calendar">{tx.private_feed}</h2>
                             <p class="muted">{tx.feed_intro}</p>
                             {match new_token {
-                                Some(token) => view! { <p><code class="feed-url">{format!("{base}/feeds/{token}/calendar.ics")}</code></p> }.into_any(),
+                                Some(token) => view! {
+                                    <p><code class="feed-url">{format!("{base}/feeds/{token}/calendar.ics")}</code></p>
+                                    <p><code class="feed-url">{format!("{base}/feeds/{token}/starred.ics")}</code></p>
+                                }.into_any(),
                                 None => s.has_feed.then(|| view! { <p class="muted">{tx.feed_exists}</p> }).into_any(),
                             }}
                             <ActionForm action=feed>

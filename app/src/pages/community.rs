@@ -95,6 +95,7 @@ fn community_view(c: CommunityView) -> impl IntoView {
                         <a class="button small secondary" href=format!("/c/{}/members", c.slug)>{tx.members}</a>
                         <a class="button small secondary" href=format!("/c/{}/announcements", c.slug)>{crate::announce_texts::ann_texts(crate::boot::use_lang()).title}</a>
                         <a class="button small secondary" href=format!("/c/{}/edit", c.slug)>{tx.edit_community}</a>
+                        <a class="button small secondary" href=format!("/c/{}/import", c.slug)>{crate::schedule_texts::schedule_texts(crate::boot::use_lang()).import}</a>
                     })}
                 </div>
             </div>

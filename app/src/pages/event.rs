@@ -148,6 +148,7 @@ fn event_view(e: EventView) -> impl IntoView {
                         <a class="button small secondary" href=format!("/e/{id}/checkin")>{tx.checkin}</a>
                         <a class="button small secondary" href=format!("/e/{id}/cfp/edit")>{crate::review_texts::review_texts(lang).cfp_settings}</a>
                         <a class="button small secondary" href=format!("/e/{id}/talks")>{crate::review_texts::review_texts(lang).dashboard}</a>
+                        <a class="button small secondary" href=format!("/e/{id}/schedule/edit")>{crate::schedule_texts::schedule_texts(lang).editor}</a>
                         {(e.status == "draft").then(|| action_button(admin, id, "publish", tx.publish))}
                         {(e.status == "published").then(|| action_button(admin, id, "cancel", tx.cancel_event))}
                         {action_button(admin, id, "delete", tx.delete_event)}

@@ -10,6 +10,7 @@ pub mod errors;
 pub mod event;
 pub mod home;
 pub mod reviews;
+pub mod schedule;
 // talks: speakers and public
 pub mod talks;
 pub mod ticket;

@@ -95,10 +95,14 @@ fn event_talks_view(event_id: i64, v: EventTalksView) -> impl IntoView {
             </section>
         }
     });
+    let has_schedule = v.has_schedule;
     let programme = (!v.talks.is_empty()).then(|| {
         view! {
             <section class="card programme">
                 <h2>{tt.programme}</h2>
+                {has_schedule.then(|| view! {
+                    <p><a class="button small" href=format!("/e/{event_id}/schedule")>{crate::schedule_texts::schedule_texts(use_lang()).schedule}</a></p>
+                })}
                 <ul class="talk-list">
                     {v.talks.into_iter().map(talk_line).collect_view()}
                 </ul>

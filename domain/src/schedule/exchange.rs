@@ -19,6 +19,120 @@ use crate::db::Db;
 use crate::error::{DomainError, Result};
 use crate::events::Event;
 
+/// The published schedule of an event the viewer may see: a draft event's only for its
+/// organizers (`NotFound` for everyone else, so its existence does not show).
+pub async fn visible_doc(
+    db: &Db,
+    site: &Site,
+    viewer: Option<&User>,
+    event_id: i64,
+) -> Result<(Event, Option<(Version, ScheduleDoc)>)> {
+    let event = crate::events::get(db, event_id).await?;
+    if event.status == crate::events::Status::Draft {
+        let user = viewer.ok_or(DomainError::NotFound)?;
+        if !communities::can_manage(db, event.community_id, user).await? {
+            return Err(DomainError::NotFound);
+        }
+    }
+    let doc = published_doc(db, site, &event).await?;
+    Ok((event, doc))
+}
+
+/// The private calendar of a member's starred talks (every conference), by their feed secret;
+/// `None` for an unknown or revoked secret.
+pub async fn starred_calendar(db: &Db, site: &Site, token: &str) -> Result<Option<String>> {
+    let Some(user_id) = crate::feeds::user_of_token(db, token).await? else {
+        return Ok(None);
+    };
+    let rows = sqlx::query(
+        "SELECT DISTINCT t.event_id FROM favourites f JOIN talks t ON t.id = f.talk_id \
+         JOIN events e ON e.id = t.event_id WHERE f.user_id = $1 AND e.status <> 'draft' ORDER BY t.event_id",
+    )
+    .bind(user_id)
+    .fetch_all(db.read())
+    .await?;
+    let mut merged: Option<ScheduleDoc> = None;
+    for r in rows {
+        let event = crate::events::get(db, r.try_get("event_id")?).await?;
+        let Some((_, mut doc)) = published_doc(db, site, &event).await? else {
+            continue;
+        };
+        let starred = publish::starred(db, user_id, event.id).await?;
+        doc.talks.retain(|t| starred.contains(&t.id));
+        match &mut merged {
+            None => merged = Some(doc),
+            Some(m) => {
+                m.rooms.extend(doc.rooms);
+                m.talks.extend(doc.talks);
+            }
+        }
+    }
+    let Some(mut doc) = merged else {
+        return Ok(Some(super::ics(&empty_calendar(site), clock::now(), 0)));
+    };
+    doc.conference.title = "Sbor: starred talks".into();
+    Ok(Some(super::ics(&doc, clock::now(), 0)))
+}
+
+/// A calendar with nothing in it yet (a member who starred nothing).
+fn empty_calendar(site: &Site) -> ScheduleDoc {
+    let today = clock::to_datetime(clock::now()).date_naive();
+    ScheduleDoc {
+        version: String::new(),
+        base_url: site.base_url.clone(),
+        conference: Conference {
+            acronym: "sbor".into(),
+            title: "Sbor: starred talks".into(),
+            start: today,
+            end: today,
+            time_zone: chrono_tz::UTC,
+            grid_minutes: 5,
+            url: site.base_url.clone(),
+        },
+        rooms: Vec::new(),
+        days: Vec::new(),
+        talks: Vec::new(),
+    }
+}
+
+/// The changelog as an Atom feed: one entry per published version.
+pub async fn changelog_atom(db: &Db, site: &Site, event: &Event) -> Result<String> {
+    let tz = event.tz();
+    let log = publish::changelog(db, event.id).await?;
+    let url = site.link(&format!("/e/{}/schedule/changes", event.id));
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let updated = log.first().map_or(event.updated_at, |(v, _)| v.published_at);
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
+         <title>{}: schedule changes</title>\n<id>{url}</id>\n<link href=\"{url}\"/>\n<updated>{}</updated>\n",
+        esc(&event.title),
+        clock::rfc3339(updated)
+    );
+    for (v, changes) in &log {
+        let lines: Vec<String> = changes
+            .iter()
+            .map(|c| esc(&publish::change_line(crate::lang::Lang::En, c, tz)))
+            .collect();
+        out.push_str(&format!(
+            "<entry>\n<title>Version {}: {}</title>\n<id>{url}#v{}</id>\n<link href=\"{url}#v{}\"/>\n\
+             <updated>{}</updated>\n<content type=\"text\">{}</content>\n</entry>\n",
+            v.number,
+            esc(&v.name),
+            v.number,
+            v.number,
+            clock::rfc3339(v.published_at),
+            lines.join("\n")
+        ));
+    }
+    out.push_str("</feed>\n");
+    Ok(out)
+}
+
 /// The latest published version of the event's schedule, or `None` before the first.
 pub async fn published_doc(db: &Db, site: &Site, event: &Event) -> Result<Option<(Version, ScheduleDoc)>> {
     let Some(version) = publish::versions(db, event.id).await?.into_iter().next() else {
@@ -91,7 +205,11 @@ pub async fn published_doc(db: &Db, site: &Site, event: &Event) -> Result<Option
             version: format!("{}: {}", version.number, version.name),
             base_url: site.base_url.clone(),
             conference: Conference {
-                acronym: if slug.is_empty() { format!("event-{}", event.id) } else { slug },
+                acronym: if slug.is_empty() {
+                    format!("event-{}", event.id)
+                } else {
+                    slug
+                },
                 title: event.title.clone(),
                 start: first.unwrap_or_else(|| local_date(event.starts_at)),
                 end: days.last().map_or_else(|| local_date(event.ends_at), |d| d.date),
@@ -232,7 +350,12 @@ pub async fn import_conference(
     }
     let tz = doc.conference.time_zone;
     let first = doc.talks.iter().map(|t| t.starts_at).min().unwrap_or_default();
-    let last = doc.talks.iter().map(|t| t.starts_at + t.minutes * MINUTE).max().unwrap_or_default();
+    let last = doc
+        .talks
+        .iter()
+        .map(|t| t.starts_at + t.minutes * MINUTE)
+        .max()
+        .unwrap_or_default();
     // Programme hours that hold every talk's local time of day, on the grid.
     let local = |at: Micros| clock::to_datetime(at).with_timezone(&tz).time();
     let grid = if store::GRID_CHOICES.contains(&doc.conference.grid_minutes) {
@@ -240,19 +363,32 @@ pub async fn import_conference(
     } else {
         5
     };
-    let day_start = doc.talks.iter().map(|t| local(t.starts_at)).min().unwrap_or_default();
+    let day_start = doc
+        .talks
+        .iter()
+        .map(|t| local(t.starts_at))
+        .min()
+        .unwrap_or_default();
     let day_end = doc
         .talks
         .iter()
         .map(|t| {
             let end = local(t.starts_at + t.minutes * MINUTE);
             // A talk ending at midnight ends at the day's last minute.
-            if end < local(t.starts_at) { NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(end) } else { end }
+            if end < local(t.starts_at) {
+                NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(end)
+            } else {
+                end
+            }
         })
         .max()
         .unwrap_or_default();
-    let day_start = NaiveTime::from_hms_opt(day_start.hour(), day_start.minute() / grid as u32 * grid as u32, 0)
-        .unwrap_or(day_start);
+    let day_start = NaiveTime::from_hms_opt(
+        day_start.hour(),
+        day_start.minute() / grid as u32 * grid as u32,
+        0,
+    )
+    .unwrap_or(day_start);
     if day_end <= day_start {
         return Ok(Err(vec![ImportProblem {
             path: "schedule.conference.days".into(),
@@ -363,7 +499,10 @@ pub async fn import_conference(
             .await?;
             speakers += 1;
         }
-        let room = room_ids.get(&t.room_id).copied().ok_or(DomainError::Internal("imported room missing".into()))?;
+        let room = room_ids
+            .get(&t.room_id)
+            .copied()
+            .ok_or(DomainError::Internal("imported room missing".into()))?;
         sqlx::query(
             "INSERT INTO schedule_slots (talk_id, event_id, room_id, starts_at, pinned, updated_at) VALUES ($1, $2, $3, $4, 1, $5)",
         )
@@ -379,7 +518,9 @@ pub async fn import_conference(
     // The first version, so the public pages and exports show what was imported. Imported
     // talks overlap nothing (the parser refuses overlaps in a room) and have no speakers to
     // mail, so this publishes whatever the draft holds.
-    publish::publish(db, site, actor, event_id, "Imported", true).await?.map_err(|_| DomainError::Internal("import publish refused".into()))?;
+    publish::publish(db, site, actor, event_id, "Imported", true)
+        .await?
+        .map_err(|_| DomainError::Internal("import publish refused".into()))?;
     Ok(Ok(Imported {
         event_id,
         rooms: doc.rooms.len(),

@@ -13,10 +13,10 @@ pub mod frab;
 pub mod import;
 pub(crate) mod layout;
 pub mod plan;
+pub mod publish;
 pub mod sample;
 pub mod sheets;
 pub mod solver;
-pub mod publish;
 pub mod store;
 
 pub use c3voc::c3voc_json;

@@ -282,7 +282,11 @@ async fn change_mails(
     if touched.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = touched.iter().map(|c| c.talk_id.to_string()).collect::<Vec<_>>().join(",");
+    let ids = touched
+        .iter()
+        .map(|c| c.talk_id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     // Ids are our own integers, so listing them inline is safe and keeps one query per kind.
     let rows = sqlx::query(&format!(
         "SELECT ts.talk_id, u.id, u.email, u.display_name, u.lang, 1 AS speaker FROM talk_speakers ts \
@@ -348,7 +352,13 @@ async fn change_mails(
 pub fn change_line(lang: Lang, c: &Change, tz: chrono_tz::Tz) -> String {
     let at = |t: Micros| clock::local(t, tz);
     match (&c.kind, lang) {
-        (ChangeKind::Moved { from_room, from_start }, Lang::En) => format!(
+        (
+            ChangeKind::Moved {
+                from_room,
+                from_start,
+            },
+            Lang::En,
+        ) => format!(
             "\"{}\": now {}, {} (was {}, {})",
             c.title,
             at(c.starts_at),
@@ -356,7 +366,13 @@ pub fn change_line(lang: Lang, c: &Change, tz: chrono_tz::Tz) -> String {
             at(*from_start),
             from_room
         ),
-        (ChangeKind::Moved { from_room, from_start }, Lang::Ru) => format!(
+        (
+            ChangeKind::Moved {
+                from_room,
+                from_start,
+            },
+            Lang::Ru,
+        ) => format!(
             "«{}»: теперь {}, {} (было {}, {})",
             c.title,
             at(c.starts_at),

@@ -97,10 +97,11 @@ pub struct Draft {
 /// The event's schedule settings; until saved, the hours come from the event's own start and
 /// end (or 09:00–19:00 when those do not make a day).
 pub async fn settings(db: &Db, event: &Event) -> Result<Settings> {
-    let row = sqlx::query("SELECT grid_minutes, day_start, day_end FROM schedule_settings WHERE event_id = $1")
-        .bind(event.id)
-        .fetch_optional(db.read())
-        .await?;
+    let row =
+        sqlx::query("SELECT grid_minutes, day_start, day_end FROM schedule_settings WHERE event_id = $1")
+            .bind(event.id)
+            .fetch_optional(db.read())
+            .await?;
     let time = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").ok();
     if let Some(row) = row {
         let start: String = row.try_get("day_start")?;
@@ -119,7 +120,10 @@ pub async fn settings(db: &Db, event: &Event) -> Result<Settings> {
     let (day_start, day_end) = if end > start {
         (start, end)
     } else {
-        (NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(), NaiveTime::from_hms_opt(19, 0, 0).unwrap_or_default())
+        (
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+            NaiveTime::from_hms_opt(19, 0, 0).unwrap_or_default(),
+        )
     };
     Ok(Settings {
         grid_minutes: 5,
@@ -141,7 +145,8 @@ pub async fn save_settings(
         return Err(DomainError::invalid("grid_minutes", "out_of_range"));
     }
     let parse = |raw: &str, field: &'static str| {
-        NaiveTime::parse_from_str(raw.trim(), "%H:%M").map_err(|_| DomainError::invalid(field, "invalid_time"))
+        NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+            .map_err(|_| DomainError::invalid(field, "invalid_time"))
     };
     let (start, end) = (parse(day_start, "day_start")?, parse(day_end, "day_end")?);
     if end <= start {
@@ -167,7 +172,10 @@ pub async fn save_settings(
 pub fn days(event: &Event, s: &Settings) -> Vec<Day> {
     let tz = event.tz();
     let date = |at: Micros| clock::to_datetime(at).with_timezone(&tz).date_naive();
-    let (first, last) = (date(event.starts_at), date(event.ends_at).max(date(event.starts_at)));
+    let (first, last) = (
+        date(event.starts_at),
+        date(event.ends_at).max(date(event.starts_at)),
+    );
     let instant = |d: NaiveDate, t: NaiveTime| {
         d.and_time(t)
             .and_local_timezone(tz)
@@ -384,7 +392,10 @@ pub async fn talks(db: &Db, event_id: i64) -> Result<Vec<SchedTalk>> {
     .fetch_all(db.read())
     .await?
     {
-        guests.entry(r.try_get("talk_id")?).or_default().push(r.try_get("name")?);
+        guests
+            .entry(r.try_get("talk_id")?)
+            .or_default()
+            .push(r.try_get("name")?);
     }
     rows.iter()
         .map(|r| {
@@ -403,7 +414,9 @@ pub async fn talks(db: &Db, event_id: i64) -> Result<Vec<SchedTalk>> {
                 speakers: speakers.remove(&id).unwrap_or_default(),
                 guests: guests.remove(&id).unwrap_or_default(),
                 popularity: r.try_get("popularity")?,
-                slot: room.zip(start).map(|(room, start)| (room, start, pinned == Some(1))),
+                slot: room
+                    .zip(start)
+                    .map(|(room, start)| (room, start, pinned == Some(1))),
             })
         })
         .collect()
@@ -413,7 +426,10 @@ pub async fn talks(db: &Db, event_id: i64) -> Result<Vec<SchedTalk>> {
 async fn availability(db: &Db, event: &Event, talks: &[SchedTalk]) -> Result<HashMap<i64, Vec<Window>>> {
     let tz = event.tz();
     let mut out = HashMap::new();
-    let ids: Vec<i64> = talks.iter().flat_map(|t| t.speakers.iter().map(|s| s.0)).collect();
+    let ids: Vec<i64> = talks
+        .iter()
+        .flat_map(|t| t.speakers.iter().map(|s| s.0))
+        .collect();
     if ids.is_empty() {
         return Ok(out);
     }
@@ -433,7 +449,10 @@ async fn availability(db: &Db, event: &Event, talks: &[SchedTalk]) -> Result<Has
             .iter()
             .filter_map(|s| {
                 let at = |t: NaiveTime| s.date.and_time(t).and_local_timezone(tz).earliest();
-                Some(Window::new(at(s.start)?.timestamp_micros(), at(s.end)?.timestamp_micros()))
+                Some(Window::new(
+                    at(s.start)?.timestamp_micros(),
+                    at(s.end)?.timestamp_micros(),
+                ))
             })
             .collect();
         if !windows.is_empty() {
@@ -512,14 +531,29 @@ pub(crate) async fn load(db: &Db, event: Event) -> Result<Draft> {
 /// Puts a talk in a room at a start (a drop in the editor, or its form). Refused when the
 /// slot itself is not one: an unknown room, off the grid, or outside the programme's hours.
 /// Conflicts with other talks are allowed in the draft and returned, for the editor to show.
-pub async fn place(db: &Db, actor: &User, event_id: i64, talk_id: i64, room_id: i64, start: Micros) -> Result<Vec<Conflict>> {
+pub async fn place(
+    db: &Db,
+    actor: &User,
+    event_id: i64,
+    talk_id: i64,
+    room_id: i64,
+    start: Micros,
+) -> Result<Vec<Conflict>> {
     let d = draft(db, actor, event_id).await?;
-    let talk = d.talks.iter().find(|t| t.id == talk_id).ok_or(DomainError::Refused("not_schedulable"))?;
+    let talk = d
+        .talks
+        .iter()
+        .find(|t| t.id == talk_id)
+        .ok_or(DomainError::Refused("not_schedulable"))?;
     if !d.rooms.iter().any(|r| r.id == room_id) {
         return Err(DomainError::invalid("room_id", "unknown_room"));
     }
     let end = start + talk.minutes * MINUTE;
-    let Some(day) = d.days.iter().find(|day| day.window.start <= start && start < day.window.end) else {
+    let Some(day) = d
+        .days
+        .iter()
+        .find(|day| day.window.start <= start && start < day.window.end)
+    else {
         return Err(DomainError::invalid("start", "outside_programme"));
     };
     if end > day.window.end {
@@ -611,7 +645,13 @@ pub async fn fill(db: &Db, actor: &User, event_id: i64) -> Result<Filled> {
         );
         let mut q = sqlx::query(&sql);
         for p in chunk {
-            q = q.bind(p.talk_id).bind(event_id).bind(p.room_id).bind(p.start).bind(0i64).bind(now);
+            q = q
+                .bind(p.talk_id)
+                .bind(event_id)
+                .bind(p.room_id)
+                .bind(p.start)
+                .bind(0i64)
+                .bind(now);
         }
         q.execute(&mut *tx).await?;
     }

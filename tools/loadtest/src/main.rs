@@ -8,6 +8,8 @@
 //!   members: messages per second, time to the first message, peak memory, page latency;
 //! * `review` seeds an event with talks and reviews (500 and 2 000 by default) and measures
 //!   the organizers' review dashboard `/e/ID/talks`, logged in as the organizer;
+//! * `schedule` seeds a three-day conference with 300 talks, fills and publishes its schedule,
+//!   and measures the public schedule page and `schedule.json`;
 //! * `solve` times the schedule solver on a made-up conference (300 talks, 6 rooms, 3 days by
 //!   default) and checks each result for conflicts; no server needed;
 //! * `storm` sends thousands of RSVPs to one limited event at once and checks through the
@@ -21,6 +23,7 @@ mod page;
 mod prepare;
 mod review;
 mod rss;
+mod schedule;
 mod solve;
 mod stats;
 mod storm;
@@ -138,6 +141,29 @@ enum Command {
         #[arg(long)]
         seed_only: bool,
     },
+    /// Seed a conference, fill and publish its schedule, then load the public page and JSON.
+    Schedule {
+        /// The server's database: `sqlite://…` or `postgres://…`.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        #[arg(long, default_value = "http://127.0.0.1:3000")]
+        base_url: String,
+        #[arg(long, default_value_t = 300)]
+        talks: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value = "20s", value_parser = stats::parse_duration)]
+        duration: Duration,
+        #[arg(long, default_value = "3s", value_parser = stats::parse_duration)]
+        warmup: Duration,
+        #[arg(long, default_value = "30s", value_parser = stats::parse_duration)]
+        timeout: Duration,
+        #[arg(long)]
+        server_pid: Option<u32>,
+        /// Only seed, do not measure.
+        #[arg(long)]
+        seed_only: bool,
+    },
     /// Times "Fill the schedule" on a made-up conference and checks the result.
     Solve {
         #[arg(long, default_value_t = 300)]
@@ -195,6 +221,35 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Schedule {
+            database_url,
+            base_url,
+            talks,
+            concurrency,
+            duration,
+            warmup,
+            timeout,
+            server_pid,
+            seed_only,
+        } => {
+            let passed = schedule::run(schedule::Options {
+                database_url,
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                talks,
+                concurrency,
+                duration,
+                warmup,
+                timeout,
+                server_pid,
+                seed_only,
+            })
+            .await?;
+            Ok(if passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Solve {
             talks,
             rooms,

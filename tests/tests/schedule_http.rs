@@ -1,0 +1,347 @@
+//! The schedule over real HTTP on SQLite and PostgreSQL: the editor's no-JavaScript forms
+//! (a refused drop shows its reason, a good one places the talk), who may call which server
+//! function, the public pages before and after publishing, favourites and "my schedule", the
+//! exports validated by xmllint and jsonschema, and the starred-talks calendar.
+
+use sbor_domain::accounts::User;
+use sbor_domain::clock::{self, DAY, HOUR};
+use sbor_domain::schedule::store;
+use sbor_tests::{Backend, TestApp, get_with, location, on_both_backends, submit_with};
+
+on_both_backends!(
+    the_editor_works_without_javascript,
+    only_organizers_reach_the_editor_functions,
+    the_public_sees_published_versions_and_valid_exports,
+);
+
+struct World {
+    organizer: User,
+    org: reqwest::Client,
+    event_id: i64,
+    talk_id: i64,
+    room_id: i64,
+    /// The first day's local date, `YYYY-MM-DD`.
+    date: String,
+}
+
+/// A published two-day conference (10:00–18:00, Moscow) with one room and one confirmed talk.
+async fn world(app: &TestApp) -> World {
+    let (organizer, org) = app.admin("org@example.org").await;
+    let c = sbor_domain::communities::create(
+        &app.db,
+        &organizer,
+        sbor_domain::communities::CommunityInput {
+            slug: "conf",
+            name: "Conf",
+            time_zone: "Europe/Moscow",
+            lang: "en",
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let start = clock::to_datetime(clock::now() + 20 * DAY).with_timezone(&chrono_tz::Europe::Moscow);
+    let end = clock::to_datetime(clock::now() + 21 * DAY).with_timezone(&chrono_tz::Europe::Moscow);
+    let e = sbor_domain::events::create(
+        &app.db,
+        &organizer,
+        c.id,
+        sbor_domain::events::EventInput {
+            title: "Conf 2027",
+            starts_local: &start.format("%Y-%m-%dT10:00").to_string(),
+            ends_local: &end.format("%Y-%m-%dT18:00").to_string(),
+            time_zone: "Europe/Moscow",
+            venue_name: "Hall",
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    sbor_domain::events::publish(&app.db, &organizer, e.id)
+        .await
+        .unwrap();
+    let room = store::add_room(&app.db, &organizer, e.id, "Main hall", Some(200))
+        .await
+        .unwrap();
+    let (speaker, _) = app.member("sam@example.org", "Sam Speaker").await;
+    let talk_id = {
+        use sqlx::Row;
+        let now = clock::now();
+        let id: i64 = sqlx::query(
+            "INSERT INTO talks (community_id, event_id, owner_id, title, summary, state, minutes, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'Ownership <for> humans', 'An abstract', 'confirmed', 40, $4, $4) RETURNING id",
+        )
+        .bind(c.id)
+        .bind(e.id)
+        .bind(speaker.id)
+        .bind(now)
+        .fetch_one(app.db.write())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+        sqlx::query("INSERT INTO talk_speakers (talk_id, user_id, joined_at) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(speaker.id)
+            .bind(now)
+            .execute(app.db.write())
+            .await
+            .unwrap();
+        id
+    };
+    World {
+        organizer,
+        org,
+        event_id: e.id,
+        talk_id,
+        room_id: room.id,
+        date: start.format("%Y-%m-%d").to_string(),
+    }
+}
+
+async fn the_editor_works_without_javascript(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = world(&app).await;
+    let editor = format!("/e/{}/schedule/edit", w.event_id);
+    let (status, html) = get_with(&w.org, &app.url(&editor)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Unscheduled talks") && html.contains("Ownership &lt;for&gt; humans"));
+    let (event, talk, room) = (
+        w.event_id.to_string(),
+        w.talk_id.to_string(),
+        w.room_id.to_string(),
+    );
+    // Off the grid: refused, back to the editor with the reason; nothing placed.
+    let off = format!("{}T10:03", w.date);
+    let res = submit_with(
+        &w.org,
+        &app.base_url,
+        &editor,
+        "place_talk",
+        &[
+            ("event_id", &event),
+            ("talk_id", &talk),
+            ("room_id", &room),
+            ("start", &off),
+        ],
+    )
+    .await;
+    let to = location(&res);
+    assert!(to.contains("__err"), "refused: {to}");
+    let (_, html) = get_with(&w.org, &app.url(&to)).await;
+    assert!(
+        html.contains("That start is not on the schedule&#x27;s grid.")
+            || html.contains("not on the schedule"),
+        "the reason is shown"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM schedule_slots").await, 0);
+    // Before the programme starts: refused too, in Russian for a Russian reader.
+    sqlx::query("UPDATE users SET lang = 'ru' WHERE id = $1")
+        .bind(w.organizer.id)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    let early = format!("{}T08:00", w.date);
+    let res = submit_with(
+        &w.org,
+        &app.base_url,
+        &editor,
+        "place_talk",
+        &[
+            ("event_id", &event),
+            ("talk_id", &talk),
+            ("room_id", &room),
+            ("start", &early),
+        ],
+    )
+    .await;
+    let (_, html) = get_with(&w.org, &app.url(&location(&res))).await;
+    assert!(html.contains("Это время вне часов программы."), "Russian message");
+    // A good slot: placed, back to the talk on the editor.
+    let good = format!("{}T11:00", w.date);
+    let res = submit_with(
+        &w.org,
+        &app.base_url,
+        &editor,
+        "place_talk",
+        &[
+            ("event_id", &event),
+            ("talk_id", &talk),
+            ("room_id", &room),
+            ("start", &good),
+        ],
+    )
+    .await;
+    assert_eq!(location(&res), format!("{editor}#talk-{talk}"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM schedule_slots").await, 1);
+    let (_, html) = get_with(&w.org, &app.url(&editor)).await;
+    assert!(html.contains("class=\"sched-slot\""), "the talk is on the grid");
+    // Fill, then publish: lands on the changelog.
+    let res = submit_with(
+        &w.org,
+        &app.base_url,
+        &editor,
+        "fill_schedule",
+        &[("event_id", &event)],
+    )
+    .await;
+    assert!(location(&res).contains("fill=done"));
+    let res = submit_with(
+        &w.org,
+        &app.base_url,
+        &editor,
+        "publish_schedule",
+        &[("event_id", &event), ("name", "Первая")],
+    )
+    .await;
+    assert_eq!(location(&res), format!("/e/{event}/schedule/changes"));
+    let (_, html) = get_with(&w.org, &app.url(&location(&res))).await;
+    assert!(
+        html.contains("Версия 1: Первая") && html.contains("Новый"),
+        "the changelog in Russian"
+    );
+}
+
+async fn only_organizers_reach_the_editor_functions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = world(&app).await;
+    let (_, member) = app.member("mia@example.org", "Mia").await;
+    let (event, talk, room) = (
+        w.event_id.to_string(),
+        w.talk_id.to_string(),
+        w.room_id.to_string(),
+    );
+    let start = format!("{}T11:00", w.date);
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("schedule_editor", vec![("event_id", &event), ("fill", "")]),
+        (
+            "place_talk",
+            vec![
+                ("event_id", &event),
+                ("talk_id", &talk),
+                ("room_id", &room),
+                ("start", &start),
+            ],
+        ),
+        (
+            "schedule_talk_action",
+            vec![("event_id", &event), ("talk_id", &talk), ("action", "unplace")],
+        ),
+        ("fill_schedule", vec![("event_id", &event)]),
+        (
+            "publish_schedule",
+            vec![("event_id", &event), ("name", "x"), ("confirm", "on")],
+        ),
+        (
+            "save_room",
+            vec![("event_id", &event), ("name", "Mine"), ("capacity", "")],
+        ),
+        ("delete_room", vec![("event_id", &event), ("id", &room)]),
+        (
+            "save_schedule_settings",
+            vec![
+                ("event_id", &event),
+                ("grid_minutes", "5"),
+                ("day_start", "08:00"),
+                ("day_end", "20:00"),
+            ],
+        ),
+    ];
+    for (endpoint, fields) in &calls {
+        let (status, _) = app.call_json(&member, endpoint, fields).await;
+        assert_eq!(status, 403, "{endpoint}: a member is refused");
+        let (status, _) = app.call_json(&app.new_client(), endpoint, fields).await;
+        assert_eq!(status, 401, "{endpoint}: anonymous is asked to log in");
+    }
+    let (status, _) = get_with(&member, &app.url(&format!("/e/{event}/schedule/edit"))).await;
+    assert_eq!(status, 403);
+    assert_eq!(app.count("SELECT COUNT(*) FROM schedule_slots").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM rooms").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM schedule_versions").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM schedule_settings").await, 0);
+}
+
+async fn the_public_sees_published_versions_and_valid_exports(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = world(&app).await;
+    let event = w.event_id;
+    let visitor = app.new_client();
+    // Before the first version: nothing public, the draft stays private.
+    let start = store::draft(&app.db, &w.organizer, event).await.unwrap().days[0]
+        .window
+        .start
+        + HOUR;
+    store::place(&app.db, &w.organizer, event, w.talk_id, w.room_id, start)
+        .await
+        .unwrap();
+    let (status, html) = get_with(&visitor, &app.url(&format!("/e/{event}/schedule"))).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("not published yet") && !html.contains("Ownership"));
+    let (status, _) = get_with(&visitor, &app.url(&format!("/e/{event}/schedule.json"))).await;
+    assert_eq!(status, 404);
+
+    sbor_domain::schedule::publish::publish(&app.db, &app.site(), &w.organizer, event, "One", false)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, html) = get_with(&visitor, &app.url(&format!("/e/{event}/schedule"))).await;
+    assert!(html.contains("Ownership &lt;for&gt; humans") && html.contains("11:00–11:40"));
+    // Another zone on request.
+    let (_, html) = get_with(
+        &visitor,
+        &app.url(&format!("/e/{event}/schedule?tz=Europe/London")),
+    )
+    .await;
+    assert!(
+        html.contains("08:00–08:40"),
+        "London is three hours behind Moscow"
+    );
+    // Exports of the published version, valid for the tools that read them.
+    let (status, xml) = get_with(&visitor, &app.url(&format!("/e/{event}/schedule.xml"))).await;
+    assert_eq!(status, 200);
+    let (_, json) = get_with(&visitor, &app.url(&format!("/e/{event}/schedule.json"))).await;
+    sbor_tests::formats::validate_schedule_exports(&[xml], std::slice::from_ref(&json));
+    assert!(json.contains("Ownership <for> humans"));
+    let (_, ics) = get_with(&visitor, &app.url(&format!("/e/{event}/schedule.ics"))).await;
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
+    let (_, csv) = get_with(&visitor, &app.url(&format!("/e/{event}/schedule.csv"))).await;
+    assert!(csv.lines().count() >= 2 && csv.contains("Main hall"));
+    let (_, atom) = get_with(&visitor, &app.url(&format!("/e/{event}/schedule/changes.atom"))).await;
+    assert!(atom.contains("<entry>") && atom.contains("Version 1: One"));
+
+    // A member stars the talk (no-JS form), finds it in "my schedule" and in their calendar.
+    let (member_user, member) = app.member("mia@example.org", "Mia").await;
+    let page = format!("/e/{event}/schedule");
+    let res = submit_with(
+        &member,
+        &app.base_url,
+        &page,
+        "star_talk",
+        &[("talk_id", &w.talk_id.to_string()), ("on", "on")],
+    )
+    .await;
+    assert!(location(&res).ends_with(&format!("#talk-{}", w.talk_id)));
+    let (_, mine) = get_with(&member, &app.url(&format!("/e/{event}/schedule/mine"))).await;
+    assert!(mine.contains("Ownership &lt;for&gt; humans") && mine.contains("★"));
+    let (status, _) = get_with(&visitor, &app.url(&format!("/e/{event}/schedule/mine"))).await;
+    assert_ne!(status, 200, "my schedule needs a login");
+    let token = sbor_domain::feeds::reset_token(&app.db, member_user.id)
+        .await
+        .unwrap();
+    let (status, cal) = get_with(&visitor, &app.url(&format!("/feeds/{token}/starred.ics"))).await;
+    assert_eq!(status, 200);
+    assert!(cal.contains("SUMMARY:Ownership <for> humans"), "{cal}");
+    let (status, _) = get_with(&visitor, &app.url("/feeds/not-a-token/starred.ics")).await;
+    assert_eq!(status, 404);
+
+    // A draft event's schedule is nobody's business but its organizers'.
+    sqlx::query("UPDATE events SET status = 'draft' WHERE id = $1")
+        .bind(event)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    let (status, _) = get_with(&visitor, &app.url(&format!("/e/{event}/schedule.json"))).await;
+    assert_eq!(status, 404);
+    let (status, _) = get_with(&w.org, &app.url(&format!("/e/{event}/schedule.json"))).await;
+    assert_eq!(status, 200);
+}
