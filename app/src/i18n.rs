@@ -965,6 +965,10 @@ pub fn error_message(lang: Lang, code: &str) -> String {
             "В расписании есть конфликты (они перечислены на этой странице). Отметьте галочку, чтобы всё равно опубликовать.",
         ),
         "too_many_rooms" => ("At most 50 rooms.", "Не больше 50 залов."),
+        "published_meanwhile" => (
+            "Someone published a version at the same moment. Reload the page and publish again if needed.",
+            "Кто-то опубликовал версию в тот же момент. Обновите страницу и при необходимости опубликуйте снова.",
+        ),
         "invalid_time" => ("Write the time as HH:MM.", "Укажите время как ЧЧ:ММ."),
         _ => (
             "Something went wrong on our side. Please try again.",

@@ -19,9 +19,10 @@ pub fn hydrate() {
             );
             let target = location.split('#').next().unwrap_or(location);
             let _ = here.assign(location);
-            // Back to the same page with another `#anchor` only moves the view; reload so the
-            // page shows what the action changed (as the 302 does without JavaScript).
-            if target == current {
+            // Back to the same page with another `#anchor` only moves the view (without an
+            // anchor, `assign` already reloads); reload so the page shows what the action
+            // changed, as the 302 does without JavaScript.
+            if target == current && location.contains('#') {
                 let _ = here.reload();
             }
         }

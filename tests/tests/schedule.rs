@@ -266,6 +266,29 @@ async fn talks_are_placed_filled_and_published_with_a_changelog(backend: Backend
         text.contains("\"Async\": now") && text.contains("talks you starred"),
         "{text}"
     );
+    // Borrowing is cancelled in the latest version: it can no longer be starred.
+    assert!(matches!(
+        publish::star(&app.db, &fan, b, true).await,
+        Err(sbor_domain::DomainError::NotFound)
+    ));
+    // Later programme hours in the draft do not push published talks off the public schedule.
+    store::save_settings(&app.db, org, w.event_id, 5, "12:00", "18:00")
+        .await
+        .unwrap();
+    let (_, public) = exchange::visible_doc(&app.db, &app.site(), None, w.event_id)
+        .await
+        .unwrap();
+    let (_, public) = public.unwrap();
+    assert!(
+        public.talks.iter().all(|t| public
+            .days
+            .iter()
+            .any(|d| d.starts_at <= t.starts_at && t.starts_at < d.ends_at)),
+        "every published talk is inside a day"
+    );
+    store::save_settings(&app.db, org, w.event_id, 5, "09:00", "18:00")
+        .await
+        .unwrap();
     let log = publish::changelog(&app.db, w.event_id).await.unwrap();
     assert_eq!(log.len(), 2);
     assert_eq!(log[0].0.number, 2);
@@ -320,7 +343,7 @@ async fn strangers_cannot_touch_the_schedule(backend: Backend) {
             .map(drop),
     );
     forbidden(
-        exchange::import_conference(&app.db, &app.site(), &ann, w.community_id, "{}")
+        exchange::import_conference(&app.db, &ann, w.community_id, "{}")
             .await
             .map(drop),
     );
@@ -345,11 +368,10 @@ async fn a_pretalx_schedule_imports_and_exports_the_same(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let w = world(&app).await;
     let source = sbor_domain::schedule::parse_c3voc(&democon()).expect("the fixture is valid");
-    let imported =
-        exchange::import_conference(&app.db, &app.site(), &w.organizer, w.community_id, &democon())
-            .await
-            .unwrap()
-            .expect("imported");
+    let imported = exchange::import_conference(&app.db, &w.organizer, w.community_id, &democon())
+        .await
+        .unwrap()
+        .expect("imported");
     assert_eq!(imported.talks, source.talks.len());
     assert_eq!(imported.rooms, source.rooms.len());
     let event = sbor_domain::events::get(&app.db, imported.event_id)
@@ -411,7 +433,7 @@ async fn a_hostile_import_is_refused_and_changes_nothing(backend: Backend) {
             &format!("\"title\": \"{}\"", "x".repeat(400)),
             1,
         );
-    let problems = exchange::import_conference(&app.db, &app.site(), &w.organizer, w.community_id, &bad)
+    let problems = exchange::import_conference(&app.db, &w.organizer, w.community_id, &bad)
         .await
         .unwrap()
         .unwrap_err();
@@ -422,11 +444,10 @@ async fn a_hostile_import_is_refused_and_changes_nothing(backend: Backend) {
     );
     assert!(codes.contains(&"too_long"), "{codes:?}");
     for garbage in ["", "[]", "{\"schedule\": 5}", "not json"] {
-        let problems =
-            exchange::import_conference(&app.db, &app.site(), &w.organizer, w.community_id, garbage)
-                .await
-                .unwrap()
-                .unwrap_err();
+        let problems = exchange::import_conference(&app.db, &w.organizer, w.community_id, garbage)
+            .await
+            .unwrap()
+            .unwrap_err();
         assert!(!problems.is_empty());
     }
     assert_eq!(app.count(events).await, before, "no event created");

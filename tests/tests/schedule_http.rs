@@ -286,6 +286,12 @@ async fn the_public_sees_published_versions_and_valid_exports(backend: Backend) 
         .unwrap();
     let (_, html) = get_with(&visitor, &app.url(&format!("/e/{event}/schedule"))).await;
     assert!(html.contains("Ownership &lt;for&gt; humans") && html.contains("11:00–11:40"));
+    // The talk's own page says where and when.
+    let (_, html) = get_with(&visitor, &app.url(&format!("/talk/{}", w.talk_id))).await;
+    assert!(
+        html.contains("11:00–11:40 · Main hall (Europe/Moscow)"),
+        "the slot on the talk page"
+    );
     // Another zone on request.
     let (_, html) = get_with(
         &visitor,

@@ -268,8 +268,12 @@ pub async fn schedule_editor(event_id: i64, fill: String) -> Result<EditorView, 
     } else {
         Vec::new()
     };
-    let impossible = match (fill.as_str(), solver::solve(&d.plan)) {
-        ("impossible", Err(e)) => build::impossible(&names, &e),
+    // The solver runs again only to explain a "Fill" that just failed (it changed nothing).
+    let impossible = match fill.as_str() {
+        "impossible" => solver::solve(&d.plan)
+            .err()
+            .map(|e| build::impossible(&names, &e))
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     let days = d
@@ -294,12 +298,15 @@ pub async fn schedule_editor(event_id: i64, fill: String) -> Result<EditorView, 
             d.days.iter().enumerate().filter_map(|(i, day)| {
                 let from = b.starts_at.max(day.window.start);
                 let to = b.ends_at.min(day.window.end);
+                let first = (from - day.window.start) / grid;
+                let last = (to - day.window.start + grid - 1) / grid;
                 (from < to).then(|| BlockLine {
                     id: b.id,
                     room_id: b.room_id,
                     day: i,
-                    first_row: ((from - day.window.start) / grid) as usize,
-                    rows: ((to - from + grid - 1) / grid) as usize,
+                    // Every row the block touches, also when it starts or ends off the grid.
+                    first_row: first as usize,
+                    rows: (last - first) as usize,
                     from: build::local(&d, b.starts_at, "%Y-%m-%d %H:%M"),
                     to: build::local(&d, b.ends_at, "%H:%M"),
                     label: b.label.clone(),
@@ -446,7 +453,7 @@ pub async fn add_schedule_block(
     use sbor_domain::events::parse_local;
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    let event = sbor_domain::events::get(&ctx.db, event_id).await?;
+    let event = sbor_domain::schedule::store::organized_event(&ctx.db, &user, event_id).await?;
     let room = optional_number(&room_id, "room_id")?;
     let start = parse_local(&starts_at, event.tz(), "starts_at")?;
     let end = parse_local(&ends_at, event.tz(), "ends_at")?;
@@ -472,7 +479,7 @@ pub async fn delete_schedule_block(event_id: i64, id: i64) -> Result<(), AppErro
 pub async fn place_talk(event_id: i64, talk_id: i64, room_id: String, start: String) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    let event = sbor_domain::events::get(&ctx.db, event_id).await?;
+    let event = sbor_domain::schedule::store::organized_event(&ctx.db, &user, event_id).await?;
     let room = optional_number(&room_id, "room_id")?.ok_or(AppError::Field {
         field: "room_id".into(),
         code: "required".into(),
@@ -586,6 +593,8 @@ pub struct ScheduleView {
     pub next: Vec<i64>,
     pub logged_in: bool,
     pub can_edit: bool,
+    /// The logged-in viewer's own zone (profile), offered first among "Times in".
+    pub viewer_zone: Option<String>,
 }
 
 /// The latest published schedule (never the draft), in `zone` (empty: the conference's),
@@ -634,6 +643,10 @@ pub async fn public_schedule(
         next: Vec::new(),
         logged_in: viewer.is_some(),
         can_edit,
+        viewer_zone: viewer
+            .as_ref()
+            .map(|u| u.time_zone.clone())
+            .filter(|z| !z.is_empty()),
     };
     let Some((version, doc)) = published else {
         return Ok(out);
@@ -799,9 +812,7 @@ pub async fn schedule_changes(event_id: i64) -> Result<ChangesView, AppError> {
 pub async fn import_schedule(community_id: i64, json: String) -> Result<(), AppError> {
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    match sbor_domain::schedule::exchange::import_conference(&ctx.db, &ctx.site, &user, community_id, &json)
-        .await?
-    {
+    match sbor_domain::schedule::exchange::import_conference(&ctx.db, &user, community_id, &json).await? {
         Ok(imported) => {
             done(
                 &ctx,

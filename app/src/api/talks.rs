@@ -765,6 +765,11 @@ pub struct PublicTalkView {
     pub slides_url: String,
     pub recording_url: String,
     pub speakers: Vec<PublicSpeakerView>,
+    /// Where and when the published schedule puts it: `2027-06-01 10:00–10:40 · Hall A`
+    /// (the event's zone); on the talk's own page only.
+    pub slot: Option<String>,
+    /// Speakers without an account (imported): (name, biography as safe HTML).
+    pub guests: Vec<(String, String)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -800,14 +805,34 @@ fn public_talk(t: sbor_domain::talks::PublicTalk) -> PublicTalkView {
         slides_url: t.slides_url,
         recording_url: t.recording_url,
         speakers: t.speakers.into_iter().map(public_speaker).collect(),
+        slot: None,
+        guests: Vec::new(),
     }
 }
 
 /// A confirmed talk's public page; `NotFound` for anything else.
 #[server(endpoint = "public_talk")]
 pub async fn public_talk_page(id: i64) -> Result<PublicTalkView, AppError> {
+    use sbor_domain::schedule::{publish, store};
     let ctx = ssr::ctx()?;
-    Ok(public_talk(sbor_domain::talks::public_talk(&ctx.db, id).await?))
+    let mut view = public_talk(sbor_domain::talks::public_talk(&ctx.db, id).await?);
+    if let Some(s) = publish::published_slot(&ctx.db, view.event_id, id).await? {
+        let tz = sbor_domain::events::get(&ctx.db, view.event_id).await?.tz();
+        let end = sbor_domain::clock::local(s.ends_at, tz);
+        view.slot = Some(format!(
+            "{}–{} · {} ({})",
+            sbor_domain::clock::local(s.starts_at, tz),
+            end.get(11..).unwrap_or(&end),
+            s.room_name,
+            tz.name()
+        ));
+    }
+    view.guests = store::guests(&ctx.db, id)
+        .await?
+        .into_iter()
+        .map(|(name, bio)| (name, sbor_domain::markdown::to_safe_html(&bio)))
+        .collect();
+    Ok(view)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -288,10 +288,7 @@ fn day_grid(ctx: &EditorCtx, v: &EditorView, day: usize, d: &crate::api::DayLine
     let Dragging(dragging) = expect_context::<Dragging>();
     let place = expect_context::<ServerAction<PlaceTalk>>();
     let columns = v.rooms.len().max(1);
-    let style = format!(
-        "grid-template-columns: 3.5rem repeat({columns}, minmax(9rem, 1fr)); grid-template-rows: 2rem repeat({}, 0.9rem)",
-        d.rows.len()
-    );
+    let style = grid_style(columns, d.rows.len());
     let event_id = ctx.event_id;
     let cells = v
         .rooms
@@ -381,6 +378,16 @@ fn day_grid(ctx: &EditorCtx, v: &EditorView, day: usize, d: &crate::api::DayLine
             </div>
         </div>
     }
+}
+
+/// The inline grid of a day: a time column and `columns` rooms of at least 9rem (wider
+/// when the page has room), a header row and `rows` grid steps.
+fn grid_style(columns: usize, rows: usize) -> String {
+    format!(
+        "grid-template-columns: 3.5rem repeat({columns}, minmax(9rem, 1fr)); grid-template-rows: 2rem repeat({rows}, 0.9rem); \
+         min-width: {}rem",
+        3.5 + 9.0 * columns as f64
+    )
 }
 
 fn rooms_section(v: &EditorView) -> impl IntoView + use<> {
@@ -690,11 +697,7 @@ fn public_day(
         .filter(|(id, _)| slots.iter().any(|s| s.room_id == *id))
         .cloned()
         .collect();
-    let style = format!(
-        "grid-template-columns: 3.5rem repeat({}, minmax(9rem, 1fr)); grid-template-rows: 2rem repeat({}, 0.9rem)",
-        rooms.len().max(1),
-        rows.len()
-    );
+    let style = grid_style(rooms.len().max(1), rows.len());
     let col_of = |room: i64| rooms.iter().position(|r| r.0 == room).map(|i| i + 2);
     let mut by_start: Vec<(String, Vec<PublicSlot>)> = Vec::new();
     for s in &slots {

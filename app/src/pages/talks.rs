@@ -822,6 +822,9 @@ fn public_talk_view(p: PublicTalkView) -> impl IntoView {
             <p class="muted"><a href=format!("/e/{}", p.event_id)>{p.event_title.clone()}</a> " · " {p.event_date.clone()}</p>
             <h1>{p.title.clone()}</h1>
             <p class="muted">{meta}</p>
+            {p.slot.clone().map(|slot| view! {
+                <p class="talk-slot"><a href=format!("/e/{}/schedule#talk-{}", p.event_id, p.id)>{slot}</a></p>
+            })}
             <p class="summary">{p.summary.clone()}</p>
             <div class="markdown" inner_html=p.description_html.clone()></div>
             {(!p.slides_url.is_empty() || !p.recording_url.is_empty()).then(|| view! {
@@ -835,6 +838,9 @@ fn public_talk_view(p: PublicTalkView) -> impl IntoView {
         <section class="card">
             <h2>{tt.speakers}</h2>
             {p.speakers.into_iter().map(speaker_card).collect_view()}
+            {p.guests.into_iter().map(|(name, bio_html)| view! {
+                <div class="speaker"><div><h3>{name}</h3><div class="markdown" inner_html=bio_html></div></div></div>
+            }).collect_view()}
         </section>
     }
 }

@@ -3,6 +3,8 @@
 //! from a pretalx / c3voc `schedule.json`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveTime, Timelike};
 use sqlx::Row;
@@ -34,8 +36,51 @@ pub async fn visible_doc(
             return Err(DomainError::NotFound);
         }
     }
-    let doc = published_doc(db, site, &event).await?;
+    let doc = cached_doc(db, site, &event).await?;
     Ok((event, doc))
+}
+
+/// How long a built document is reused while its version is the latest. Versions are frozen,
+/// but talk texts, speaker names and room sizes are read live, so an edit to those shows on
+/// the public pages within this time; a new version shows at once.
+const DOC_TTL: Duration = Duration::from_secs(5);
+
+type DocCache = HashMap<(String, i64), (Instant, i64, Arc<(Version, ScheduleDoc)>)>;
+
+/// Built documents by (site, event): the public schedule and its exports are read far more
+/// often than they change, and building one takes eight queries.
+static DOCS: LazyLock<Mutex<DocCache>> = LazyLock::new(Default::default);
+
+/// [`published_doc`], reused for [`DOC_TTL`] while no newer version is published.
+async fn cached_doc(db: &Db, site: &Site, event: &Event) -> Result<Option<(Version, ScheduleDoc)>> {
+    let latest: Option<i64> = sqlx::query("SELECT MAX(id) AS id FROM schedule_versions WHERE event_id = $1")
+        .bind(event.id)
+        .fetch_one(db.read())
+        .await?
+        .try_get("id")?;
+    let Some(latest) = latest else {
+        return Ok(None);
+    };
+    let key = (site.base_url.clone(), event.id);
+    let hit = DOCS
+        .lock()
+        .ok()
+        .and_then(|cache| cache.get(&key).cloned())
+        .filter(|(at, version, _)| *version == latest && at.elapsed() < DOC_TTL);
+    if let Some((_, _, doc)) = hit {
+        return Ok(Some((*doc).clone()));
+    }
+    let Some(built) = published_doc(db, site, event).await? else {
+        return Ok(None);
+    };
+    if let Ok(mut cache) = DOCS.lock() {
+        // Old entries go when the cache grows; a site has few conferences at a time.
+        if cache.len() > 256 {
+            cache.retain(|_, (at, _, _)| at.elapsed() < DOC_TTL);
+        }
+        cache.insert(key, (Instant::now(), built.0.id, Arc::new(built.clone())));
+    }
+    Ok(Some(built))
 }
 
 /// The private calendar of a member's starred talks (every conference), by their feed secret;
@@ -140,7 +185,7 @@ pub async fn published_doc(db: &Db, site: &Site, event: &Event) -> Result<Option
     };
     let slots = publish::version_slots(db, version.id).await?;
     let settings = store::settings(db, event).await?;
-    let days = store::days(event, &settings);
+    let days = days_holding(store::days(event, &settings), &slots, event.tz());
     let slug: String = sqlx::query("SELECT slug FROM communities WHERE id = $1")
         .bind(event.community_id)
         .fetch_optional(db.read())
@@ -233,6 +278,31 @@ pub async fn published_doc(db: &Db, site: &Site, event: &Event) -> Result<Option
     )))
 }
 
+/// The programme's days, widened to hold every slot of a published version: the hours, grid
+/// and dates are draft settings that may have changed since, and a published talk must never
+/// fall off its own schedule.
+fn days_holding(
+    mut days: Vec<store::Day>,
+    slots: &[publish::VersionSlot],
+    tz: chrono_tz::Tz,
+) -> Vec<store::Day> {
+    use super::plan::Window;
+    for s in slots {
+        let date = clock::to_datetime(s.starts_at).with_timezone(&tz).date_naive();
+        match days.iter_mut().find(|d| d.date == date) {
+            Some(d) => {
+                d.window = Window::new(d.window.start.min(s.starts_at), d.window.end.max(s.ends_at));
+            }
+            None => days.push(store::Day {
+                date,
+                window: Window::new(s.starts_at, s.ends_at),
+            }),
+        }
+    }
+    days.sort_by_key(|d| d.date);
+    days
+}
+
 struct Details {
     track: Option<String>,
     session_type: String,
@@ -319,6 +389,11 @@ pub struct Imported {
     pub speakers: usize,
 }
 
+/// `text` cut to at most `max` characters.
+fn cut(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
 /// Colours for imported tracks (the formats carry none), in order.
 const TRACK_COLOURS: [&str; 8] = [
     "#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6", "#dd4477", "#66aa00",
@@ -326,12 +401,11 @@ const TRACK_COLOURS: [&str; 8] = [
 
 /// Creates a conference in the community from a pretalx / c3voc `schedule.json`: a draft
 /// event spanning its days, its rooms, tracks, talks (confirmed, owned by the importing
-/// organizer, their speakers as guests) in their slots (pinned), published as version 1.
-/// A file with problems is refused with all of them and nothing is written; the rest happens
-/// in one transaction.
+/// organizer, their speakers as guests) in their slots (pinned), published as version 1 —
+/// all in one transaction. A file with problems is refused with all of them and nothing is
+/// written. Texts longer than Sbor's forms take are cut to their limits.
 pub async fn import_conference(
     db: &Db,
-    site: &Site,
     actor: &User,
     community_id: i64,
     json: &str,
@@ -427,7 +501,7 @@ pub async fn import_conference(
             "INSERT INTO rooms (event_id, name, capacity, position) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(event_id)
-        .bind(&r.name)
+        .bind(cut(&r.name, store::MAX_NAME))
         .bind(r.capacity.filter(|c| *c > 0))
         .bind(i as i64 + 1)
         .fetch_one(&mut *tx)
@@ -437,6 +511,7 @@ pub async fn import_conference(
     }
     let mut tracks: BTreeMap<String, i64> = BTreeMap::new();
     let mut speakers = 0;
+    let mut slots = Vec::with_capacity(doc.talks.len());
     for t in &doc.talks {
         let track_id = match &t.track {
             Some(name) if !name.trim().is_empty() => match tracks.get(name) {
@@ -464,6 +539,8 @@ pub async fn import_conference(
         } else {
             format!("{}: {}", t.title, t.subtitle)
         };
+        // Longer texts than Sbor's own forms take are cut, so imported talks stay editable.
+        let title = cut(&title, crate::talks::MAX_TITLE);
         let language = match t.language.as_str() {
             "en" | "ru" => t.language.clone(),
             _ => String::new(),
@@ -476,9 +553,9 @@ pub async fn import_conference(
         .bind(community_id)
         .bind(event_id)
         .bind(actor.id)
-        .bind(title)
-        .bind(&t.abstract_text)
-        .bind(&t.description)
+        .bind(&title)
+        .bind(cut(&t.abstract_text, crate::talks::MAX_SUMMARY))
+        .bind(cut(&t.description, crate::talks::MAX_DESCRIPTION))
         .bind(track_id)
         .bind(language)
         .bind(t.minutes)
@@ -513,14 +590,25 @@ pub async fn import_conference(
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        let room_name = doc
+            .rooms
+            .iter()
+            .find(|r| r.id == t.room_id)
+            .map_or(String::new(), |r| cut(&r.name, store::MAX_NAME));
+        slots.push(publish::VersionSlot {
+            talk_id,
+            room_id: room,
+            room_name,
+            starts_at: t.starts_at,
+            ends_at: t.starts_at + t.minutes * MINUTE,
+            title,
+        });
     }
+    // Version 1, in the same transaction, so the public pages and exports show what was
+    // imported exactly as the file had it (no speakers have accounts to mail yet).
+    slots.sort_by_key(|s| (s.starts_at, s.room_id, s.talk_id));
+    publish::insert_version(&mut tx, event_id, 1, "Imported", actor.id, now, &slots).await?;
     tx.commit().await?;
-    // The first version, so the public pages and exports show what was imported. Imported
-    // talks overlap nothing (the parser refuses overlaps in a room) and have no speakers to
-    // mail, so this publishes whatever the draft holds.
-    publish::publish(db, site, actor, event_id, "Imported", true)
-        .await?
-        .map_err(|_| DomainError::Internal("import publish refused".into()))?;
     Ok(Ok(Imported {
         event_id,
         rooms: doc.rooms.len(),

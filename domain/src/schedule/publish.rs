@@ -9,7 +9,6 @@ use sqlx::Row;
 use super::conflicts::{Conflict, hard_conflicts};
 use super::store;
 use crate::accounts::{Site, User};
-use crate::cfp;
 use crate::clock::{self, MINUTE, Micros};
 use crate::db::Db;
 use crate::error::{DomainError, Result};
@@ -68,10 +67,12 @@ pub fn diff(before: &[VersionSlot], after: &[VersionSlot]) -> Vec<Change> {
     for s in after {
         let kind = match old.get(&s.talk_id) {
             None => ChangeKind::New,
-            Some(o) if o.starts_at != s.starts_at || o.room_id != s.room_id => ChangeKind::Moved {
-                from_room: o.room_name.clone(),
-                from_start: o.starts_at,
-            },
+            Some(o) if o.starts_at != s.starts_at || o.ends_at != s.ends_at || o.room_id != s.room_id => {
+                ChangeKind::Moved {
+                    from_room: o.room_name.clone(),
+                    from_start: o.starts_at,
+                }
+            }
             Some(_) => continue,
         };
         out.push(Change {
@@ -102,6 +103,19 @@ pub fn diff(before: &[VersionSlot], after: &[VersionSlot]) -> Vec<Change> {
     out
 }
 
+const SLOT_COLUMNS: &str = "talk_id, room_id, room_name, starts_at, ends_at, title";
+
+fn slot_from(r: &sqlx::any::AnyRow) -> Result<VersionSlot> {
+    Ok(VersionSlot {
+        talk_id: r.try_get("talk_id")?,
+        room_id: r.try_get("room_id")?,
+        room_name: r.try_get("room_name")?,
+        starts_at: r.try_get("starts_at")?,
+        ends_at: r.try_get("ends_at")?,
+        title: r.try_get("title")?,
+    })
+}
+
 fn version_from(r: &sqlx::any::AnyRow) -> Result<Version> {
     Ok(Version {
         id: r.try_get("id")?,
@@ -125,25 +139,30 @@ pub async fn versions(db: &Db, event_id: i64) -> Result<Vec<Version>> {
 }
 
 pub async fn version_slots(db: &Db, version_id: i64) -> Result<Vec<VersionSlot>> {
-    sqlx::query(
-        "SELECT talk_id, room_id, room_name, starts_at, ends_at, title FROM schedule_version_slots \
-         WHERE version_id = $1 ORDER BY starts_at, room_id, talk_id",
-    )
+    sqlx::query(&format!(
+        "SELECT {SLOT_COLUMNS} FROM schedule_version_slots WHERE version_id = $1 ORDER BY starts_at, room_id, talk_id"
+    ))
     .bind(version_id)
     .fetch_all(db.read())
     .await?
     .iter()
-    .map(|r| {
-        Ok(VersionSlot {
-            talk_id: r.try_get("talk_id")?,
-            room_id: r.try_get("room_id")?,
-            room_name: r.try_get("room_name")?,
-            starts_at: r.try_get("starts_at")?,
-            ends_at: r.try_get("ends_at")?,
-            title: r.try_get("title")?,
-        })
-    })
+    .map(slot_from)
     .collect()
+}
+
+/// Where the latest published version of `event_id`'s schedule puts the talk, if anywhere.
+pub async fn published_slot(db: &Db, event_id: i64, talk_id: i64) -> Result<Option<VersionSlot>> {
+    sqlx::query(&format!(
+        "SELECT {SLOT_COLUMNS} FROM schedule_version_slots WHERE talk_id = $1 AND version_id = \
+           (SELECT id FROM schedule_versions WHERE event_id = $2 ORDER BY number DESC LIMIT 1)"
+    ))
+    .bind(talk_id)
+    .bind(event_id)
+    .fetch_optional(db.read())
+    .await?
+    .as_ref()
+    .map(slot_from)
+    .transpose()
 }
 
 /// Every version with what it changed from the one before, newest first.
@@ -185,8 +204,11 @@ pub async fn publish(
 ) -> Result<std::result::Result<Published, Vec<Conflict>>> {
     let d = store::draft(db, actor, event_id).await?;
     let name = name.trim();
-    if name.chars().count() > MAX_VERSION_NAME || name.contains(['\r', '\n']) {
+    if name.chars().count() > MAX_VERSION_NAME {
         return Err(DomainError::invalid("name", "too_long"));
+    }
+    if name.contains(['\r', '\n']) {
+        return Err(DomainError::invalid("name", "invalid_characters"));
     }
     if d.plan.placements.is_empty() {
         return Err(DomainError::Refused("schedule_empty"));
@@ -226,23 +248,51 @@ pub async fn publish(
         name.to_owned()
     };
     let mut tx = db.write().begin().await?;
-    // The UNIQUE (event_id, number) makes two organizers publishing at once safe: one wins,
-    // the other gets an error and nothing of theirs is stored.
+    let version = insert_version(&mut tx, event_id, number, &name, actor.id, now, &after).await?;
+    let mails = change_mails(&mut tx, site, &d.event, &version, &changes).await?;
+    let count = mails.len();
+    outbox::enqueue_many_in(&mut tx, site, mails).await?;
+    tx.commit().await?;
+    Ok(Ok(Published {
+        version,
+        changes,
+        mails: count,
+    }))
+}
+
+/// Stores version `number` of the event's schedule with its slots, in the caller's
+/// transaction. The UNIQUE (event_id, number) makes two organizers publishing at once safe:
+/// one wins, the other is refused (`published_meanwhile`) and nothing of theirs is stored.
+pub(crate) async fn insert_version(
+    tx: &mut sqlx::AnyConnection,
+    event_id: i64,
+    number: i64,
+    name: &str,
+    actor_id: i64,
+    now: Micros,
+    slots: &[VersionSlot],
+) -> Result<Version> {
     let row = sqlx::query(
         "INSERT INTO schedule_versions (event_id, number, name, published_at, published_by) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id, number, name, published_at",
     )
     .bind(event_id)
     .bind(number)
-    .bind(&name)
+    .bind(name)
     .bind(now)
-    .bind(actor.id)
+    .bind(actor_id)
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.message().to_lowercase().contains("unique") => {
+            DomainError::Refused("published_meanwhile")
+        }
+        _ => e.into(),
+    })?;
     let version = version_from(&row)?;
-    for chunk in after.chunks(crate::db::ROWS_PER_INSERT) {
+    for chunk in slots.chunks(crate::db::ROWS_PER_INSERT) {
         let sql = format!(
-            "INSERT INTO schedule_version_slots (version_id, talk_id, room_id, room_name, starts_at, ends_at, title) VALUES {}",
+            "INSERT INTO schedule_version_slots (version_id, {SLOT_COLUMNS}) VALUES {}",
             crate::db::values_placeholders(chunk.len(), 7)
         );
         let mut q = sqlx::query(&sql);
@@ -258,15 +308,7 @@ pub async fn publish(
         }
         q.execute(&mut *tx).await?;
     }
-    let mails = change_mails(&mut tx, site, &d.event, &version, &changes).await?;
-    let count = mails.len();
-    outbox::enqueue_many_in(&mut tx, site, mails).await?;
-    tx.commit().await?;
-    Ok(Ok(Published {
-        version,
-        changes,
-        mails: count,
-    }))
+    Ok(version)
 }
 
 /// One mail per person touched by a moved or cancelled talk: its speakers, and the members
@@ -303,10 +345,11 @@ async fn change_mails(
         let user: i64 = r.try_get("id")?;
         let speaker = r.try_get::<i64, _>("speaker")? == 1;
         let lang: String = r.try_get("lang")?;
+        let (email, name): (String, String) = (r.try_get("email")?, r.try_get("display_name")?);
         let e = people.entry(user).or_insert_with(|| {
             (
-                r.try_get("email").unwrap_or_default(),
-                r.try_get("display_name").unwrap_or_default(),
+                email,
+                name,
                 Lang::parse(&lang).unwrap_or_default(),
                 speaker,
                 Vec::new(),
@@ -390,13 +433,15 @@ pub fn change_line(lang: Lang, c: &Change, tz: chrono_tz::Tz) -> String {
 // ---------------------------------------------------------------------------------------------
 // Favourites
 
-/// Stars (or unstars) a talk of a published schedule. Logged-in members only (the caller
-/// passes the user).
+/// Stars (or unstars) a talk in the latest published version of a public (not draft) event's
+/// schedule; `NotFound` for any other talk. Logged-in members only (the caller passes the user).
 pub async fn star(db: &Db, user: &User, talk_id: i64, on: bool) -> Result<()> {
     if on {
         let listed = sqlx::query(
-            "SELECT 1 AS x FROM schedule_version_slots s JOIN schedule_versions v ON v.id = s.version_id \
-             WHERE s.talk_id = $1 LIMIT 1",
+            "SELECT 1 AS x FROM talks t JOIN events e ON e.id = t.event_id \
+             JOIN schedule_version_slots s ON s.talk_id = t.id \
+             WHERE t.id = $1 AND e.status <> 'draft' AND s.version_id = \
+               (SELECT id FROM schedule_versions v WHERE v.event_id = t.event_id ORDER BY v.number DESC LIMIT 1)",
         )
         .bind(talk_id)
         .fetch_optional(db.read())
@@ -435,10 +480,4 @@ pub async fn starred(db: &Db, user_id: i64, event_id: i64) -> Result<Vec<i64>> {
     .iter()
     .map(|r| Ok(r.try_get("talk_id")?))
     .collect()
-}
-
-/// Organizers only: the draft's hard conflicts, for the publish form's confirmation.
-pub async fn draft_conflicts(db: &Db, actor: &User, event_id: i64) -> Result<Vec<Conflict>> {
-    cfp::organized_event(db, actor, event_id).await?;
-    Ok(store::draft(db, actor, event_id).await?.conflicts)
 }

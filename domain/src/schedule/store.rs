@@ -19,7 +19,7 @@ use crate::events::Event;
 
 pub const GRID_CHOICES: [i64; 4] = [5, 10, 15, 30];
 pub const MAX_ROOMS: usize = 50;
-const MAX_NAME: usize = 100;
+pub const MAX_NAME: usize = 100;
 /// A talk without a session type (or length of its own) is planned at this length.
 pub const DEFAULT_MINUTES: i64 = 30;
 
@@ -422,6 +422,17 @@ pub async fn talks(db: &Db, event_id: i64) -> Result<Vec<SchedTalk>> {
         .collect()
 }
 
+/// A talk's speakers without an account here (imported): `(name, biography)`, in order.
+pub async fn guests(db: &Db, talk_id: i64) -> Result<Vec<(String, String)>> {
+    sqlx::query("SELECT name, biography FROM talk_guests WHERE talk_id = $1 ORDER BY position, id")
+        .bind(talk_id)
+        .fetch_all(db.read())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("name")?, r.try_get("biography")?)))
+        .collect()
+}
+
 /// The speakers' availability (from their profiles), as windows in the event's zone.
 async fn availability(db: &Db, event: &Event, talks: &[SchedTalk]) -> Result<HashMap<i64, Vec<Window>>> {
     let tz = event.tz();
@@ -460,6 +471,12 @@ async fn availability(db: &Db, event: &Event, talks: &[SchedTalk]) -> Result<Has
         }
     }
     Ok(out)
+}
+
+/// The event, if `actor` organizes it (`Forbidden` otherwise): the check every editor form
+/// makes before it reads anything else.
+pub async fn organized_event(db: &Db, actor: &User, event_id: i64) -> Result<Event> {
+    cfp::organized_event(db, actor, event_id).await
 }
 
 /// The editor's view of the schedule. Organizers only.

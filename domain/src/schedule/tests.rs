@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use super::conflicts::{Conflict, conflicts, conflicts_of_move, hard_conflicts};
 use super::plan::{Block, Placement, Plan, Room, Talk, Window};
+use super::publish::{ChangeKind, VersionSlot, diff};
 use super::sample::{self, FIRST_DAY, Shape};
 use super::solver::{Note, Reason, solve};
 use crate::clock::{DAY, HOUR, MINUTE, Micros};
@@ -453,4 +454,46 @@ proptest! {
         prop_assume!(talk_time * 3 <= room_time && per_speaker.values().all(|&m| m <= day_time));
         prop_assert!(solve(&plan).is_ok(), "{:?}", solve(&plan).err());
     }
+}
+
+#[test]
+fn the_changelog_names_new_moved_and_cancelled_talks() {
+    let slot = |talk_id: i64, room_id: i64, start: i64, minutes: i64| VersionSlot {
+        talk_id,
+        room_id,
+        room_name: format!("Room {room_id}"),
+        starts_at: D0 + start * MINUTE,
+        ends_at: D0 + (start + minutes) * MINUTE,
+        title: format!("Talk {talk_id}"),
+    };
+    let before = vec![
+        slot(1, 1, 0, 30),
+        slot(2, 1, 30, 30),
+        slot(3, 2, 0, 30),
+        slot(4, 2, 30, 30),
+    ];
+    // 1 stays; 2 moves room; 3 gets longer; 4 is gone; 5 is new.
+    let after = vec![
+        slot(1, 1, 0, 30),
+        slot(2, 2, 30, 30),
+        slot(3, 2, 0, 45),
+        slot(5, 1, 60, 30),
+    ];
+    let changes = diff(&before, &after);
+    let kinds: Vec<(i64, &str)> = changes
+        .iter()
+        .map(|c| {
+            let kind = match c.kind {
+                ChangeKind::New => "new",
+                ChangeKind::Moved { .. } => "moved",
+                ChangeKind::Cancelled => "cancelled",
+            };
+            (c.talk_id, kind)
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![(5, "new"), (3, "moved"), (2, "moved"), (4, "cancelled")]
+    );
+    assert!(diff(&after, &after).is_empty());
 }
