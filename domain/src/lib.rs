@@ -16,6 +16,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod feeds;
+pub mod form_stash;
 pub mod ics;
 pub mod lang;
 pub mod mail_templates;

@@ -246,6 +246,11 @@ async fn a_draft_is_saved_then_submitted_and_mailed(backend: Backend) {
         "no talk form for anonymous visitors"
     );
 
+    // A refused attempt keeps its input (see bad_submissions…) until one goes through.
+    let res = post_talk(&app, &ann, &w, "draft", &[("title", "")]).await;
+    assert!(location(&res).contains("__err"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM form_stash").await, 1);
+
     // A draft needs only a title; it is not submitted and nothing is mailed.
     let res = post_talk(
         &app,
@@ -257,6 +262,11 @@ async fn a_draft_is_saved_then_submitted_and_mailed(backend: Backend) {
     .await;
     let id = talk_id_of(&res);
     assert_eq!(state_of(&app, id).await, "draft");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM form_stash").await,
+        0,
+        "forgotten once saved"
+    );
     let (status, page) = get_with(&ann, &app.url(&format!("/talks/{id}"))).await;
     assert_eq!(status, 200);
     assert!(page.contains("Ownership for humans") && page.contains("Draft"));
@@ -328,6 +338,17 @@ async fn bad_submissions_are_refused_and_change_nothing(backend: Backend) {
         "id=\"title-error\" role=\"alert\" class=\"field-error\">This is too long.",
     );
     assert_eq!(app.count(talks).await, 0);
+    // What she typed comes back with the form (this is a plain form post: no JavaScript),
+    // for her only.
+    assert_has(&page, "Borrowing explained with pictures.");
+    assert_has(&page, "SECRET-NOTE-FOR-ORGANIZERS");
+    assert_has(&page, &long);
+    let (_, bob) = app.member("bob@example.org", "Bob").await;
+    let (_, other) = get_with(&bob, &app.url(&format!("/e/{}/cfp", w.event_id))).await;
+    assert!(
+        !other.contains("Borrowing explained with pictures."),
+        "nobody else sees it"
+    );
 
     // A missing required answer: nothing is written, not even a draft.
     let answer = format!("answers[{}]", w.question_id);

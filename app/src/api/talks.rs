@@ -83,6 +83,28 @@ pub struct CfpView {
     pub description_html: String,
     pub form: TalkFormView,
     pub limits: TalkLimits,
+    /// What the visitor typed last time when the rules refused it (kept for an hour).
+    pub kept: Option<KeptTalk>,
+}
+
+/// A refused talk form's input, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct KeptTalk {
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    pub notes: String,
+    pub session_type_id: Option<i64>,
+    pub track_id: Option<i64>,
+    pub language: String,
+    pub level: String,
+    pub answers: Vec<(i64, String)>,
+}
+
+/// The stash key of an event's CfP form.
+#[cfg(feature = "ssr")]
+fn cfp_form_key(event_id: i64) -> String {
+    format!("cfp:{event_id}")
 }
 
 #[cfg(feature = "ssr")]
@@ -178,6 +200,12 @@ pub async fn cfp_page(event_id: i64) -> Result<CfpView, AppError> {
         description_html: f.cfp.description_html(),
         form: form_view(&f),
         limits: limits(),
+        kept: match ssr::request_info()?.user {
+            Some(u) => sbor_domain::form_stash::get(&ctx.db, u.id, &cfp_form_key(event_id))
+                .await?
+                .and_then(|raw| serde_json::from_str(&raw).ok()),
+            None => None,
+        },
     })
 }
 
@@ -236,6 +264,30 @@ fn parse_answers(answers: Option<HashMap<String, String>>) -> Result<Vec<(i64, S
     Ok(out)
 }
 
+/// A talk form's input for the rules layer: the texts (title, abstract, description, notes)
+/// as typed, the choices (session type, track, language, level) parsed.
+#[cfg(feature = "ssr")]
+fn talk_input<'a>(
+    texts: [&'a str; 4],
+    choices: [&Option<String>; 4],
+    answers: &'a [(i64, String)],
+) -> Result<sbor_domain::talks::TalkInput<'a>, AppError> {
+    let [title, summary, description, notes] = texts;
+    let raw = |c: &Option<String>| c.clone().unwrap_or_default();
+    let [session_type_id, track_id, language, level] = choices.map(raw);
+    Ok(sbor_domain::talks::TalkInput {
+        title,
+        summary,
+        description,
+        notes,
+        session_type_id: opt_id(&session_type_id, "session_type_id")?,
+        track_id: opt_id(&track_id, "track_id")?,
+        language: opt_lang(&language)?,
+        level: opt_level(&level)?,
+        answers,
+    })
+}
+
 /// Proposes a new talk to an event's CfP: `intent` = `draft` saves it, `submit` also submits
 /// it. The rules layer checks everything (the CfP's window, also for drafts) before it writes
 /// anything, so a refused submission leaves no draft behind.
@@ -253,24 +305,47 @@ pub async fn create_talk(
     answers: Option<HashMap<String, String>>,
     intent: String,
 ) -> Result<(), AppError> {
-    use sbor_domain::talks;
+    use sbor_domain::{form_stash, talks};
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
-    let answers = parse_answers(answers)?;
-    let input = talks::TalkInput {
-        title: &title,
-        summary: &summary,
-        description: &description,
-        notes: &notes,
-        session_type_id: opt_id(session_type_id.as_deref().unwrap_or(""), "session_type_id")?,
-        track_id: opt_id(track_id.as_deref().unwrap_or(""), "track_id")?,
-        language: opt_lang(language.as_deref().unwrap_or(""))?,
-        level: opt_level(level.as_deref().unwrap_or(""))?,
-        answers: &answers,
+    let key = cfp_form_key(event_id);
+    let result = async {
+        let answers = parse_answers(answers.clone())?;
+        let choices = [&session_type_id, &track_id, &language, &level];
+        let input = talk_input([&title, &summary, &description, &notes], choices, &answers)?;
+        let target = talks::Target::Event { event_id };
+        Ok::<_, AppError>(talks::propose(&ctx.db, &ctx.site, &user, target, input, intent == "submit").await?)
+    }
+    .await;
+    let talk = match result {
+        Ok(talk) => {
+            form_stash::clear(&ctx.db, user.id, &key).await?;
+            talk
+        }
+        Err(e) => {
+            // Keep what was typed: without JavaScript the form comes back from the server.
+            let kept = KeptTalk {
+                title,
+                summary,
+                description,
+                notes,
+                session_type_id: session_type_id.and_then(|s| s.trim().parse().ok()),
+                track_id: track_id.and_then(|s| s.trim().parse().ok()),
+                language: language.unwrap_or_default(),
+                level: level.unwrap_or_default(),
+                answers: answers
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
+                    .collect(),
+            };
+            if let Ok(raw) = serde_json::to_string(&kept) {
+                form_stash::put(&ctx.db, user.id, &key, &raw).await?;
+            }
+            return Err(e);
+        }
     };
     let submit = intent == "submit";
-    let target = talks::Target::Event { event_id };
-    let talk = talks::propose(&ctx.db, &ctx.site, &user, target, input, submit).await?;
     if submit {
         ctx.mail_queued.notify_one();
     }
@@ -445,17 +520,8 @@ pub async fn update_talk(
     let ctx = ssr::ctx()?;
     let user = ssr::require_user()?;
     let answers = parse_answers(answers)?;
-    let input = talks::TalkInput {
-        title: &title,
-        summary: &summary,
-        description: &description,
-        notes: &notes,
-        session_type_id: opt_id(session_type_id.as_deref().unwrap_or(""), "session_type_id")?,
-        track_id: opt_id(track_id.as_deref().unwrap_or(""), "track_id")?,
-        language: opt_lang(language.as_deref().unwrap_or(""))?,
-        level: opt_level(level.as_deref().unwrap_or(""))?,
-        answers: &answers,
-    };
+    let choices = [&session_type_id, &track_id, &language, &level];
+    let input = talk_input([&title, &summary, &description, &notes], choices, &answers)?;
     talks::update(&ctx.db, &user, id, input).await?;
     done(&ctx, Some("talk_saved"), &talks::talk_path(id));
     Ok(())

@@ -152,6 +152,22 @@ struct Values {
     answers: Vec<(i64, String)>,
 }
 
+impl From<crate::api::KeptTalk> for Values {
+    fn from(k: crate::api::KeptTalk) -> Self {
+        Values {
+            title: k.title,
+            summary: k.summary,
+            description: k.description,
+            notes: k.notes,
+            session_type_id: k.session_type_id,
+            track_id: k.track_id,
+            language: k.language,
+            level: k.level,
+            answers: k.answers,
+        }
+    }
+}
+
 /// The fields of a talk form; the CfP's choices and questions when `form` has any.
 fn talk_fields(
     errors: FormErrors,
@@ -294,6 +310,7 @@ fn cfp_view(v: crate::api::CfpView) -> impl IntoView {
         _ => tt.cfp_closed,
     };
     let (form, limits, event_id) = (v.form.clone(), v.limits, v.event_id);
+    let values = v.kept.clone().map(Values::from).unwrap_or_default();
     let form_part = match (v.status.as_str(), logged_in) {
         ("closed", _) => view! { <p class="form-error" role="status">{tt.closed_no_form}</p> }.into_any(),
         ("not_open_yet", _) => view! { <p class="muted">{tt.not_open_no_form}</p> }.into_any(),
@@ -301,7 +318,7 @@ fn cfp_view(v: crate::api::CfpView) -> impl IntoView {
         (_, true) => view! {
             <ActionForm action=create attr:novalidate=true attr:class="talk-form">
                 <input type="hidden" name="event_id" value=event_id/>
-                {talk_fields(errors, form, limits, Values::default())}
+                {talk_fields(errors, form, limits, values)}
                 {intent_buttons(create.pending())}
             </ActionForm>
         }
