@@ -176,6 +176,20 @@ async fn the_editor_works_without_javascript(backend: Backend) {
     assert_eq!(app.count("SELECT COUNT(*) FROM schedule_slots").await, 1);
     let (_, html) = get_with(&w.org, &app.url(&editor)).await;
     assert!(html.contains("class=\"sched-slot\""), "the talk is on the grid");
+    // Later programme hours leave the talk placed outside them: it is listed with its start
+    // and can be taken off the grid (and the conflict says so).
+    store::save_settings(&app.db, &w.organizer, w.event_id, 5, "12:00", "18:00")
+        .await
+        .unwrap();
+    let (_, html) = get_with(&w.org, &app.url(&editor)).await;
+    assert!(
+        html.contains(&format!("стоит вне часов программы: {} 11:00", w.date)),
+        "listed as outside the hours"
+    );
+    assert!(html.contains("data-code=\"outside_day\""), "and as a conflict");
+    store::save_settings(&app.db, &w.organizer, w.event_id, 5, "10:00", "18:00")
+        .await
+        .unwrap();
     // Fill, then publish: lands on the changelog.
     let res = submit_with(
         &w.org,

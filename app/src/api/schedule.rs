@@ -57,6 +57,10 @@ pub struct EditorTalk {
     pub rows: usize,
     /// It has a hard conflict.
     pub conflicted: bool,
+    /// It is placed, but outside the programme's current days or hours (after they were
+    /// changed): listed with the unscheduled talks, with its start, so it can be moved or
+    /// taken off.
+    pub outside: Option<String>,
 }
 
 /// A conflict, in words the page translates: `code` (see `schedule_texts`), the talks'
@@ -330,6 +334,10 @@ pub async fn schedule_editor(event_id: i64, fill: String) -> Result<EditorView, 
             }),
             rows: ((t.minutes * MINUTE + grid - 1) / grid) as usize,
             conflicted: hard.contains(&t.id),
+            outside: t
+                .slot
+                .filter(|(_, start, _)| build::row_of(&d, *start).is_none())
+                .map(|(_, start, _)| build::local(&d, start, "%Y-%m-%dT%H:%M")),
         })
         .collect();
     let versions = publish::versions(&ctx.db, event_id)

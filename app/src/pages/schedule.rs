@@ -214,16 +214,16 @@ fn talk_card(ctx: &EditorCtx, talk: EditorTalk) -> impl IntoView + use<> {
         .as_ref()
         .map(|t| t.1.clone())
         .unwrap_or_else(|| "#888888".into());
-    let start = talk.slot.as_ref().map(|s| s.3.clone()).unwrap_or_else(|| {
-        ctx.days
-            .first()
-            .cloned()
-            .map(|p| format!("{p}09:00"))
-            .unwrap_or_default()
-    });
+    let start = talk
+        .slot
+        .as_ref()
+        .map(|s| s.3.clone())
+        .or_else(|| talk.outside.clone())
+        .unwrap_or_else(|| ctx.days.first().map(|p| format!("{p}09:00")).unwrap_or_default());
     let room = talk.slot.as_ref().map(|s| s.0);
     let pinned = talk.slot.as_ref().is_some_and(|s| s.4);
-    let placed = talk.slot.is_some();
+    // Placed outside the current hours also counts: it can be taken off the grid from here.
+    let placed = talk.slot.is_some() || talk.outside.is_some();
     let rooms = ctx.rooms.clone();
     view! {
         <article
@@ -248,6 +248,7 @@ fn talk_card(ctx: &EditorCtx, talk: EditorTalk) -> impl IntoView + use<> {
             <span class="muted">{format!(" · {} {}", talk.minutes, st.minutes)}
                 {(!talk.speakers.is_empty()).then(|| format!(" · {}", talk.speakers.join(", ")))}
                 {pinned.then(|| format!(" · {}", st.pinned))}
+                {talk.outside.clone().map(|at| format!(" · {} {}", st.outside_hours, at.replace('T', " ")))}
             </span>
             <details>
                 <summary>{st.place}</summary>
