@@ -197,6 +197,12 @@ fn sqlite_url_with_create(url: &str) -> Result<String> {
     })
 }
 
+/// The database refused a row because of a UNIQUE constraint (both backends say "unique" in
+/// the message): the caller turns it into a message about the field.
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.message().to_lowercase().contains("unique"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -641,6 +641,19 @@ pub async fn get(db: &Db, id: i64) -> Result<Event> {
     Event::from_row(&row)
 }
 
+/// An event `viewer` may see: a draft only for its organizers, `NotFound` for everyone else
+/// (so a draft's existence does not show). Every public read of one event goes through here.
+pub async fn get_visible(db: &Db, viewer: Option<&User>, id: i64) -> Result<Event> {
+    let event = get(db, id).await?;
+    if event.status == Status::Draft {
+        let user = viewer.ok_or(DomainError::NotFound)?;
+        if !communities::can_manage(db, event.community_id, user).await? {
+            return Err(DomainError::NotFound);
+        }
+    }
+    Ok(event)
+}
+
 /// An event with its community's name and slug, for listings.
 #[derive(Clone, Debug)]
 pub struct Listed {

@@ -132,7 +132,8 @@ fn atom(
     out
 }
 
-fn xml(s: &str) -> String {
+/// `s` escaped for XML text and attribute values.
+pub(crate) fn xml(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -589,12 +589,7 @@ async fn write_new(
             (community_id, None, None)
         }
         Target::Event { event_id } => {
-            let event = events::get(db, event_id).await?;
-            if event.status == events::Status::Draft
-                && !communities::can_manage(db, event.community_id, actor).await?
-            {
-                return Err(DomainError::NotFound);
-            }
+            let event = events::get_visible(db, Some(actor), event_id).await?;
             if event.status == events::Status::Cancelled {
                 return Err(DomainError::Refused("cfp_closed"));
             }

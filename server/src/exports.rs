@@ -5,7 +5,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sbor_app::ssr::{RequestInfo, ServerCtx};
 use sbor_domain::DomainError;
-use sbor_domain::events::Status;
 
 fn error(e: DomainError) -> Response {
     match e {
@@ -25,15 +24,8 @@ pub async fn event_ics(
     Path(id): Path<i64>,
 ) -> Response {
     let result = async {
-        let event = sbor_domain::events::get(&ctx.db, id).await?;
-        if event.status == Status::Draft {
-            // Not found (not forbidden) for others, so a draft's existence does not show.
-            let user = info.user.as_ref().ok_or(DomainError::NotFound)?;
-            if !sbor_domain::communities::can_manage(&ctx.db, event.community_id, user).await? {
-                return Err(DomainError::NotFound);
-            }
-        }
-        Ok(sbor_domain::ics::event_calendar(&ctx.site, &event))
+        let event = sbor_domain::events::get_visible(&ctx.db, info.user.as_ref(), id).await?;
+        Ok::<_, DomainError>(sbor_domain::ics::event_calendar(&ctx.site, &event))
     }
     .await;
     match result {
@@ -342,8 +334,7 @@ pub async fn schedule_changes_atom(
     Path(id): Path<i64>,
 ) -> Response {
     let result = async {
-        let (event, _) =
-            sbor_domain::schedule::exchange::visible_doc(&ctx.db, &ctx.site, info.user.as_ref(), id).await?;
+        let event = sbor_domain::events::get_visible(&ctx.db, info.user.as_ref(), id).await?;
         sbor_domain::schedule::exchange::changelog_atom(&ctx.db, &ctx.site, &event).await
     }
     .await;

@@ -1,6 +1,7 @@
 //! Test support: start the real Sbor server on port 0 with a fresh database (a SQLite file or a
 //! new PostgreSQL database) and a real SMTP server on loopback, and talk HTTP to it.
 
+pub mod conference;
 pub mod formats;
 pub mod smtp;
 

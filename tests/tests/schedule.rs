@@ -4,11 +4,12 @@
 //! pretalx schedule (round trip, and hostile files that change nothing).
 
 use sbor_domain::accounts::User;
-use sbor_domain::clock::{self, DAY, HOUR, MINUTE, Micros};
+use sbor_domain::clock::{DAY, HOUR, MINUTE, Micros};
 use sbor_domain::schedule::conflicts::Conflict;
 use sbor_domain::schedule::plan::Window;
 use sbor_domain::schedule::store::{self, Filled};
 use sbor_domain::schedule::{exchange, publish};
+use sbor_tests::conference::published_conference;
 use sbor_tests::{Backend, TestApp, on_both_backends};
 
 on_both_backends!(
@@ -29,49 +30,18 @@ struct World {
 /// A three-day conference in Moscow, 09:00–18:00 each day, two rooms and a lunch break.
 async fn world(app: &TestApp) -> World {
     let (organizer, _) = app.admin("org@example.org").await;
-    let c = sbor_domain::communities::create(
-        &app.db,
-        &organizer,
-        sbor_domain::communities::CommunityInput {
-            slug: "devconf",
-            name: "Dev Conf",
-            time_zone: "Europe/Moscow",
-            lang: "en",
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let start = clock::to_datetime(clock::now() + 30 * DAY).with_timezone(&chrono_tz::Europe::Moscow);
-    let end = clock::to_datetime(clock::now() + 32 * DAY).with_timezone(&chrono_tz::Europe::Moscow);
-    let e = sbor_domain::events::create(
-        &app.db,
-        &organizer,
-        c.id,
-        sbor_domain::events::EventInput {
-            title: "Dev Conf 2027",
-            starts_local: &start.format("%Y-%m-%dT09:00").to_string(),
-            ends_local: &end.format("%Y-%m-%dT18:00").to_string(),
-            time_zone: "Europe/Moscow",
-            venue_name: "Expo",
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    sbor_domain::events::publish(&app.db, &organizer, e.id)
+    let (community_id, event_id, _) =
+        published_conference(&app.db, &organizer, "devconf", 30, 3, ("09:00", "18:00")).await;
+    store::save_settings(&app.db, &organizer, event_id, 5, "09:00", "18:00")
         .await
         .unwrap();
-    store::save_settings(&app.db, &organizer, e.id, 5, "09:00", "18:00")
-        .await
-        .unwrap();
-    let d = store::draft(&app.db, &organizer, e.id).await.unwrap();
+    let d = store::draft(&app.db, &organizer, event_id).await.unwrap();
     assert_eq!(d.days.len(), 3, "three days");
     let day0 = d.days[0].window.start;
-    store::add_room(&app.db, &organizer, e.id, "Big hall", Some(300))
+    store::add_room(&app.db, &organizer, event_id, "Big hall", Some(300))
         .await
         .unwrap();
-    store::add_room(&app.db, &organizer, e.id, "Small room", Some(40))
+    store::add_room(&app.db, &organizer, event_id, "Small room", Some(40))
         .await
         .unwrap();
     for day in &d.days {
@@ -79,7 +49,7 @@ async fn world(app: &TestApp) -> World {
         store::add_block(
             &app.db,
             &organizer,
-            e.id,
+            event_id,
             None,
             Window::new(lunch, lunch + HOUR),
             "Lunch",
@@ -89,39 +59,16 @@ async fn world(app: &TestApp) -> World {
     }
     World {
         organizer,
-        community_id: c.id,
-        event_id: e.id,
+        community_id,
+        event_id,
         day0,
     }
 }
 
 /// A confirmed talk of the event by `speaker` (`minutes` long).
 async fn confirmed_talk(app: &TestApp, w: &World, speaker: &User, title: &str, minutes: i64) -> i64 {
-    use sqlx::Row;
-    let now = clock::now();
-    let id: i64 = sqlx::query(
-        "INSERT INTO talks (community_id, event_id, owner_id, title, state, minutes, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'confirmed', $5, $6, $6) RETURNING id",
-    )
-    .bind(w.community_id)
-    .bind(w.event_id)
-    .bind(speaker.id)
-    .bind(title)
-    .bind(minutes)
-    .bind(now)
-    .fetch_one(app.db.write())
-    .await
-    .unwrap()
-    .try_get("id")
-    .unwrap();
-    sqlx::query("INSERT INTO talk_speakers (talk_id, user_id, joined_at) VALUES ($1, $2, $3)")
-        .bind(id)
-        .bind(speaker.id)
-        .bind(now)
-        .execute(app.db.write())
+    sbor_tests::conference::confirmed_talk(&app.db, (w.community_id, w.event_id), speaker, title, "", minutes)
         .await
-        .unwrap();
-    id
 }
 
 async fn talks_are_placed_filled_and_published_with_a_changelog(backend: Backend) {

@@ -777,10 +777,10 @@ pub struct ChangesView {
 
 #[server(endpoint = "schedule_changes")]
 pub async fn schedule_changes(event_id: i64) -> Result<ChangesView, AppError> {
-    use sbor_domain::schedule::{exchange, publish};
+    use sbor_domain::schedule::publish;
     let ctx = ssr::ctx()?;
     let info = ssr::request_info()?;
-    let (event, _) = exchange::visible_doc(&ctx.db, &ctx.site, info.user.as_ref(), event_id).await?;
+    let event = sbor_domain::events::get_visible(&ctx.db, info.user.as_ref(), event_id).await?;
     let lang: sbor_domain::Lang = info.lang.into();
     let tz = event.tz();
     let versions = publish::changelog(&ctx.db, event_id)

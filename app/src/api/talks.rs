@@ -84,12 +84,13 @@ pub struct CfpView {
     pub form: TalkFormView,
     pub limits: TalkLimits,
     /// What the visitor typed last time when the rules refused it (kept for an hour).
-    pub kept: Option<KeptTalk>,
+    pub kept: Option<TalkValues>,
 }
 
-/// A refused talk form's input, as typed.
+/// The values of a talk form: a talk's own when editing it, a refused proposal's input as
+/// typed (kept for its author), or empty.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct KeptTalk {
+pub struct TalkValues {
     pub title: String,
     pub summary: String,
     pub description: String,
@@ -324,7 +325,7 @@ pub async fn create_talk(
         }
         Err(e) => {
             // Keep what was typed: without JavaScript the form comes back from the server.
-            let kept = KeptTalk {
+            let kept = TalkValues {
                 title,
                 summary,
                 description,

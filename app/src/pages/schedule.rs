@@ -18,7 +18,6 @@ use crate::boot::{t, use_boot, use_lang};
 use crate::components::{Field, FormError, FormErrors, LoginRequired, Submit, TextArea, errors_of};
 use crate::error::AppError;
 use crate::i18n;
-use crate::pages::errors::NotFoundPage;
 use crate::pages::event::event_id;
 use crate::pages::{param, query};
 use crate::schedule_texts::schedule_texts;
@@ -35,17 +34,13 @@ fn AnyError(errors: FormErrors) -> impl IntoView {
     }
 }
 
+/// [`errors::failed`](crate::pages::errors::failed), with "log in first" shown as forbidden:
+/// the editor's functions answer both for a visitor who may not edit.
 fn failed(e: AppError) -> AnyView {
-    match e {
-        AppError::Forbidden | AppError::Unauthorized => {
-            #[cfg(feature = "ssr")]
-            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                res.set_status(http::StatusCode::FORBIDDEN);
-            }
-            view! { <section class="card narrow"><p>{t().forbidden_body}</p></section> }.into_any()
-        }
-        _ => view! { <NotFoundPage/> }.into_any(),
-    }
+    crate::pages::errors::failed(match e {
+        AppError::Unauthorized => AppError::Forbidden,
+        other => other,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

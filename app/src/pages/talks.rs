@@ -9,15 +9,14 @@ use leptos_meta::Title;
 use crate::api::{
     AcceptTalkInvitation, CreateTalk, EventTalksView, InviteCoSpeaker, MoveTalk, PoolItem, PoolView,
     ProfileView, ProposeTalk, PublicSpeakerView, PublicTalkView, RemoveCoSpeaker, SaveSpeakerProfile,
-    SetTalkMaterials, TalkAction, TalkFormView, TalkLimits, TalkView, UpdateTalk, cfp_page, event_talks,
-    events_to_review, my_talks, pool_page, public_talk_page, speaker_page, speaker_profile, talk_invitation,
-    talk_page,
+    SetTalkMaterials, TalkAction, TalkFormView, TalkLimits, TalkValues, TalkView, UpdateTalk, cfp_page,
+    event_talks, events_to_review, my_talks, pool_page, public_talk_page, speaker_page, speaker_profile,
+    talk_invitation, talk_page,
 };
 use crate::boot::{t, use_boot, use_lang};
 use crate::components::{Field, FormError, FormErrors, LoginRequired, Submit, TextArea, errors_of};
-use crate::error::AppError;
 use crate::i18n;
-use crate::pages::errors::NotFoundPage;
+use crate::pages::errors::{NotFoundPage, failed};
 use crate::pages::{id_param, param};
 use crate::review_texts::review_texts;
 use crate::talk_texts::talk_texts;
@@ -34,20 +33,6 @@ fn error_for(errors: FormErrors, key: &'static str) -> impl IntoView + use<> {
                     .map(|e| i18n::error_message(lang, e.code()))
             }}
         </p>
-    }
-}
-
-/// The page for a failed load: 404, or 403 with its message.
-fn failed(e: AppError) -> AnyView {
-    match e {
-        AppError::Forbidden => {
-            #[cfg(feature = "ssr")]
-            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                res.set_status(http::StatusCode::FORBIDDEN);
-            }
-            view! { <section class="card narrow"><p>{t().forbidden_body}</p></section> }.into_any()
-        }
-        _ => view! { <NotFoundPage/> }.into_any(),
     }
 }
 
@@ -138,42 +123,12 @@ fn speaker_links(speakers: &[PublicSpeakerView]) -> impl IntoView + use<> {
 // ---------------------------------------------------------------------------------------------
 // The talk form
 
-/// Initial values of a talk form.
-#[derive(Clone, Default)]
-struct Values {
-    title: String,
-    summary: String,
-    description: String,
-    notes: String,
-    session_type_id: Option<i64>,
-    track_id: Option<i64>,
-    language: String,
-    level: String,
-    answers: Vec<(i64, String)>,
-}
-
-impl From<crate::api::KeptTalk> for Values {
-    fn from(k: crate::api::KeptTalk) -> Self {
-        Values {
-            title: k.title,
-            summary: k.summary,
-            description: k.description,
-            notes: k.notes,
-            session_type_id: k.session_type_id,
-            track_id: k.track_id,
-            language: k.language,
-            level: k.level,
-            answers: k.answers,
-        }
-    }
-}
-
 /// The fields of a talk form; the CfP's choices and questions when `form` has any.
 fn talk_fields(
     errors: FormErrors,
     form: TalkFormView,
     limits: TalkLimits,
-    v: Values,
+    v: TalkValues,
 ) -> impl IntoView + use<> {
     let tt = talk_texts(use_lang());
     let req = tt.required_mark;
@@ -310,7 +265,7 @@ fn cfp_view(v: crate::api::CfpView) -> impl IntoView {
         _ => tt.cfp_closed,
     };
     let (form, limits, event_id) = (v.form.clone(), v.limits, v.event_id);
-    let values = v.kept.clone().map(Values::from).unwrap_or_default();
+    let values = v.kept.clone().unwrap_or_default();
     let form_part = match (v.status.as_str(), logged_in) {
         ("closed", _) => view! { <p class="form-error" role="status">{tt.closed_no_form}</p> }.into_any(),
         ("not_open_yet", _) => view! { <p class="muted">{tt.not_open_no_form}</p> }.into_any(),
@@ -466,7 +421,7 @@ fn talk_view(v: TalkView) -> impl IntoView {
     let materials_errors = errors_of(materials.value());
     let id = v.id;
     let i_own = v.speakers.iter().any(|s| s.owner && s.user_id == me);
-    let values = Values {
+    let values = TalkValues {
         title: v.title.clone(),
         summary: v.summary.clone(),
         description: v.description.clone(),
@@ -744,7 +699,7 @@ fn pool_view(v: PoolView) -> impl IntoView {
             <ActionForm action=propose attr:novalidate=true attr:class="talk-form">
                 <FormError errors/>
                 <input type="hidden" name="community_id" value=v.community_id/>
-                {talk_fields(errors, TalkFormView::default(), limits, Values::default())}
+                {talk_fields(errors, TalkFormView::default(), limits, TalkValues::default())}
                 {intent_buttons(propose.pending())}
             </ActionForm>
         </section>

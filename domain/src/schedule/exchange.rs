@@ -29,13 +29,7 @@ pub async fn visible_doc(
     viewer: Option<&User>,
     event_id: i64,
 ) -> Result<(Event, Option<(Version, ScheduleDoc)>)> {
-    let event = crate::events::get(db, event_id).await?;
-    if event.status == crate::events::Status::Draft {
-        let user = viewer.ok_or(DomainError::NotFound)?;
-        if !communities::can_manage(db, event.community_id, user).await? {
-            return Err(DomainError::NotFound);
-        }
-    }
+    let event = crate::events::get_visible(db, viewer, event_id).await?;
     let doc = cached_doc(db, site, &event).await?;
     Ok((event, doc))
 }
@@ -145,12 +139,7 @@ pub async fn changelog_atom(db: &Db, site: &Site, event: &Event) -> Result<Strin
     let tz = event.tz();
     let log = publish::changelog(db, event.id).await?;
     let url = site.link(&format!("/e/{}/schedule/changes", event.id));
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let esc = crate::feeds::xml;
     let updated = log.first().map_or(event.updated_at, |(v, _)| v.published_at);
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
@@ -186,13 +175,7 @@ pub async fn published_doc(db: &Db, site: &Site, event: &Event) -> Result<Option
     let slots = publish::version_slots(db, version.id).await?;
     let settings = store::settings(db, event).await?;
     let days = days_holding(store::days(event, &settings), &slots, event.tz());
-    let slug: String = sqlx::query("SELECT slug FROM communities WHERE id = $1")
-        .bind(event.community_id)
-        .fetch_optional(db.read())
-        .await?
-        .map(|r| r.try_get("slug"))
-        .transpose()?
-        .unwrap_or_default();
+    let slug = communities::get(db, event.community_id).await?.slug;
     // Rooms as they are now, plus any a version still names after it was deleted.
     let mut rooms: Vec<doc::Room> = store::rooms(db, event.id)
         .await?

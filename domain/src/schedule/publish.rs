@@ -283,11 +283,12 @@ pub(crate) async fn insert_version(
     .bind(actor_id)
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.message().to_lowercase().contains("unique") => {
+    .map_err(|e| {
+        if crate::db::is_unique_violation(&e) {
             DomainError::Refused("published_meanwhile")
+        } else {
+            e.into()
         }
-        _ => e.into(),
     })?;
     let version = version_from(&row)?;
     for chunk in slots.chunks(crate::db::ROWS_PER_INSERT) {

@@ -233,11 +233,10 @@ pub async fn rooms(db: &Db, event_id: i64) -> Result<Vec<Room>> {
 }
 
 fn unique_name(e: sqlx::Error) -> DomainError {
-    match &e {
-        sqlx::Error::Database(d) if d.message().to_lowercase().contains("unique") => {
-            DomainError::invalid("name", "name_taken")
-        }
-        _ => e.into(),
+    if crate::db::is_unique_violation(&e) {
+        DomainError::invalid("name", "name_taken")
+    } else {
+        e.into()
     }
 }
 
@@ -437,15 +436,13 @@ pub async fn guests(db: &Db, talk_id: i64) -> Result<Vec<(String, String)>> {
 async fn availability(db: &Db, event: &Event, talks: &[SchedTalk]) -> Result<HashMap<i64, Vec<Window>>> {
     let tz = event.tz();
     let mut out = HashMap::new();
-    let ids: Vec<i64> = talks
-        .iter()
-        .flat_map(|t| t.speakers.iter().map(|s| s.0))
-        .collect();
-    if ids.is_empty() {
+    // No speakers with accounts (an imported schedule): nothing to ask.
+    if talks.iter().all(|t| t.speakers.is_empty()) {
         return Ok(out);
     }
+    // DISTINCT: a speaker with two talks is read (and parsed) once.
     let rows = sqlx::query(
-        "SELECT p.user_id, p.availability FROM speaker_profiles p JOIN talk_speakers ts ON ts.user_id = p.user_id \
+        "SELECT DISTINCT p.user_id, p.availability FROM speaker_profiles p JOIN talk_speakers ts ON ts.user_id = p.user_id \
          JOIN talks t ON t.id = ts.talk_id WHERE t.event_id = $1 AND t.state = 'confirmed' AND p.availability <> ''",
     )
     .bind(event.id)
