@@ -286,6 +286,8 @@ fn day_grid(ctx: &EditorCtx, v: &EditorView, day: usize, d: &crate::api::DayLine
     let columns = v.rooms.len().max(1);
     let style = grid_style(columns, d.rows.len());
     let event_id = ctx.event_id;
+    // Plain cells: the grid handles every drop (one pair of listeners, not two per cell) and
+    // reads the room and start from the cell it lands on.
     let cells = v
         .rooms
         .iter()
@@ -293,31 +295,40 @@ fn day_grid(ctx: &EditorCtx, v: &EditorView, day: usize, d: &crate::api::DayLine
         .flat_map(|(c, r)| {
             let prefix = d.prefix.clone();
             d.rows.iter().enumerate().map(move |(row, time)| {
-                let start = format!("{prefix}{time}");
-                let room = r.id;
                 view! {
                     <div
                         class="sched-cell"
                         class:hour=time.ends_with(":00")
                         data-cell=format!("{c}-{row}")
+                        data-room=r.id
+                        data-start=format!("{prefix}{time}")
                         style=format!("grid-column:{};grid-row:{}", c + 2, row + 2)
-                        on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
-                        on:drop=move |ev: leptos::ev::DragEvent| {
-                            ev.prevent_default();
-                            if let Some(talk_id) = dragging.get_untracked() {
-                                place.dispatch(PlaceTalk {
-                                    event_id,
-                                    talk_id,
-                                    room_id: room.to_string(),
-                                    start: start.clone(),
-                                });
-                            }
-                        }
                     ></div>
                 }
             })
         })
         .collect_view();
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let cell = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let attr = |name: &str| cell.as_ref().and_then(|c| c.get_attribute(name));
+            if let (Some(talk_id), Some(room_id), Some(start)) =
+                (dragging.get_untracked(), attr("data-room"), attr("data-start"))
+            {
+                place.dispatch(PlaceTalk {
+                    event_id,
+                    talk_id,
+                    room_id,
+                    start,
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (dragging, place, event_id);
+    };
     let labels = d
         .rows
         .iter()
@@ -360,7 +371,13 @@ fn day_grid(ctx: &EditorCtx, v: &EditorView, day: usize, d: &crate::api::DayLine
         <h2>{format!("{} · {}", st.schedule, d.date)}</h2>
         <div class="sched-scroll">
             // While a talk is dragged, placed talks let drops through to the cells under them.
-            <div class="sched-grid" class:dragging=move || dragging.get().is_some() style=style>
+            <div
+                class="sched-grid"
+                class:dragging=move || dragging.get().is_some()
+                style=style
+                on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
+                on:drop=on_drop
+            >
                 <div class="sched-head" style="grid-column:1;grid-row:1"></div>
                 {v.rooms.iter().enumerate().map(|(i, r)| view! {
                     <div class="sched-head" style=format!("grid-column:{};grid-row:1", i + 2)>
