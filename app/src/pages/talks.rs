@@ -10,8 +10,8 @@ use crate::api::{
     AcceptTalkInvitation, CreateTalk, EventTalksView, InviteCoSpeaker, MoveTalk, PoolItem, PoolView,
     ProfileView, ProposeTalk, PublicSpeakerView, PublicTalkView, RemoveCoSpeaker, SaveSpeakerProfile,
     SetTalkMaterials, TalkAction, TalkFormView, TalkLimits, TalkValues, TalkView, UpdateTalk, cfp_page,
-    event_talks, events_to_review, my_talks, pool_page, public_talk_page, speaker_page, speaker_profile,
-    talk_invitation, talk_page,
+    events_to_review, my_talks, pool_page, public_talk_page, speaker_page, speaker_profile, talk_invitation,
+    talk_page,
 };
 use crate::boot::{t, use_boot, use_lang};
 use crate::components::{Field, FormError, FormErrors, LoginRequired, Submit, TextArea, errors_of};
@@ -41,19 +41,7 @@ fn error_for(errors: FormErrors, key: &'static str) -> impl IntoView + use<> {
 
 /// The talks part of an event page: the CfP's status with a link to it, and the confirmed
 /// talks with their speakers.
-#[component]
-pub fn EventTalks(event_id: i64) -> impl IntoView {
-    let data = Resource::new(move || event_id, event_talks);
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                data.await.ok().map(|v| event_talks_view(event_id, v))
-            })}
-        </Suspense>
-    }
-}
-
-fn event_talks_view(event_id: i64, v: EventTalksView) -> impl IntoView {
+pub(crate) fn event_talks_view(event_id: i64, v: EventTalksView) -> impl IntoView {
     let tt = talk_texts(use_lang());
     let cfp = v.cfp_status.clone().map(|status| {
         let text = match status.as_str() {
