@@ -82,7 +82,7 @@ pub async fn enqueue_many_in(conn: &mut AnyConnection, site: &Site, mails: Vec<N
             "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, \
              message_id, next_attempt_at, created_at, ics) VALUES {} \
              ON CONFLICT (idempotency_key) DO NOTHING",
-            crate::db::values_placeholders(chunk.len(), 10)
+            crate::db::values_placeholders(crate::db::Backend::of(&*conn), chunk.len(), 10)
         );
         let mut q = sqlx::query(&sql);
         for mail in chunk {

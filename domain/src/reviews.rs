@@ -610,7 +610,7 @@ pub async fn save_review(
     if !scores.is_empty() {
         let sql = format!(
             "INSERT INTO review_scores (review_id, category_id, score) VALUES {}",
-            crate::db::values_placeholders(scores.len(), 3)
+            crate::db::values_placeholders(crate::db::Backend::of(&tx), scores.len(), 3)
         );
         let mut q = sqlx::query(&sql);
         for (category_id, score) in &scores {

@@ -35,7 +35,7 @@ use crate::{Db, waitlist};
 
 /// Answers applied in one transaction at most: keeps a batch's statements within the bind
 /// parameter limits and its lock hold short.
-pub const MAX_BATCH: usize = 256;
+pub const MAX_BATCH: usize = 1024;
 
 /// One person's answer waiting for its batch.
 struct Job {
@@ -256,7 +256,7 @@ async fn flush(
     for chunk in p.rsvps.chunks(crate::db::ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO rsvps (event_id, user_id, status, guests, arrival, created_at, updated_at) VALUES {}",
-            crate::db::values_placeholders(chunk.len(), 7)
+            crate::db::values_placeholders(crate::db::Backend::of(&*tx), chunk.len(), 7)
         );
         let mut q = sqlx::query(&sql);
         for &(user_id, status, guests, arrival) in chunk {
@@ -282,7 +282,7 @@ async fn flush(
         let sql = format!(
             "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES {} \
              ON CONFLICT (community_id, user_id) DO NOTHING",
-            crate::db::values_placeholders(chunk.len(), 4)
+            crate::db::values_placeholders(crate::db::Backend::of(&*tx), chunk.len(), 4)
         );
         let mut q = sqlx::query(&sql);
         for &user_id in chunk {

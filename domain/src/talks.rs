@@ -464,7 +464,7 @@ async fn replace_answers(tx: &mut AnyConnection, talk_id: i64, answers: &[(i64, 
     }
     let sql = format!(
         "INSERT INTO talk_answers (talk_id, question_id, answer) VALUES {}",
-        crate::db::values_placeholders(answers.len(), 3)
+        crate::db::values_placeholders(crate::db::Backend::of(&*tx), answers.len(), 3)
     );
     let mut q = sqlx::query(&sql);
     for (question_id, answer) in answers {

@@ -1394,7 +1394,7 @@ async fn dashboard_stays_fast_at_500_talks_and_2000_reviews(backend: Backend) {
         let sql = format!(
             "INSERT INTO talks (community_id, event_id, owner_id, title, summary, state, submitted_at, created_at, updated_at) \
              VALUES {}",
-            values_placeholders(chunk.len(), 9)
+            values_placeholders(db.backend(), chunk.len(), 9)
         );
         let mut q = sqlx::query(&sql);
         for i in chunk {

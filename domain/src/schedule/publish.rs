@@ -294,7 +294,7 @@ pub(crate) async fn insert_version(
     for chunk in slots.chunks(crate::db::ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO schedule_version_slots (version_id, {SLOT_COLUMNS}) VALUES {}",
-            crate::db::values_placeholders(chunk.len(), 7)
+            crate::db::values_placeholders(crate::db::Backend::of(&*tx), chunk.len(), 7)
         );
         let mut q = sqlx::query(&sql);
         for s in chunk {

@@ -655,7 +655,7 @@ pub async fn fill(db: &Db, actor: &User, event_id: i64) -> Result<Filled> {
     for chunk in fresh.chunks(crate::db::ROWS_PER_INSERT) {
         let sql = format!(
             "INSERT INTO schedule_slots (talk_id, event_id, room_id, starts_at, pinned, updated_at) VALUES {}",
-            crate::db::values_placeholders(chunk.len(), 6)
+            crate::db::values_placeholders(crate::db::Backend::of(&tx), chunk.len(), 6)
         );
         let mut q = sqlx::query(&sql);
         for p in chunk {
