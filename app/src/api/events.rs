@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use super::done;
+use super::talks::EventTalksView;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::ssr;
@@ -83,6 +84,11 @@ pub struct EventView {
     pub series_choices: Vec<(String, String)>,
     /// The editable fields, for organizers only (they include the online link).
     pub form: Option<EventForm>,
+    /// The call for papers and the confirmed talks. Read here, in the page's one server
+    /// function, because the event is already read and checked: a separate function read it
+    /// again, and its resource, created inside the page's Suspense, sometimes missed its
+    /// server-rendered value so that hydration failed.
+    pub programme: EventTalksView,
 }
 
 #[cfg(feature = "ssr")]
@@ -160,7 +166,9 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
     let seated = mine
         .as_ref()
         .is_some_and(|r| r.status == sbor_domain::rsvp::RsvpStatus::Going);
+    let programme = super::talks::programme_of(&ctx, info.user.as_ref(), &e).await?;
     Ok(EventView {
+        programme,
         id: e.id,
         community_id: e.community_id,
         community_slug,

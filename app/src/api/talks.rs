@@ -933,29 +933,38 @@ pub struct EventTalksView {
     pub has_schedule: bool,
 }
 
-/// The talks part of an event page: its CfP's status and its confirmed programme.
-#[server(endpoint = "event_talks")]
-pub async fn event_talks(event_id: i64) -> Result<EventTalksView, AppError> {
-    let ctx = ssr::ctx()?;
-    let event = sbor_domain::events::get(&ctx.db, event_id).await?;
+/// The talks part of an event page: its CfP's status and its confirmed programme. Part of
+/// [`super::event_page`], which has read the event and checked that the viewer may see it.
+#[cfg(feature = "ssr")]
+pub(crate) async fn programme_of(
+    ctx: &ssr::ServerCtx,
+    viewer: Option<&sbor_domain::accounts::User>,
+    event: &sbor_domain::events::Event,
+) -> Result<EventTalksView, AppError> {
+    let event_id = event.id;
     // A draft event's call is not announced (its page is for organizers only anyway).
     let cfp = match event.status {
         sbor_domain::events::Status::Draft => None,
         _ => sbor_domain::cfp::get(&ctx.db, event_id).await?,
     };
-    let reviewing = match ssr::request_info()?.user {
-        Some(user) => sbor_domain::reviews::events_to_review(&ctx.db, &user)
+    let reviewing = match viewer {
+        Some(user) => sbor_domain::reviews::events_to_review(&ctx.db, user)
             .await?
             .iter()
             .any(|(id, _)| *id == event_id),
         None => false,
     };
     let tz = event.tz();
-    let talks = sbor_domain::talks::public_talks(&ctx.db, event_id)
+    let talks: Vec<PublicTalkView> = sbor_domain::talks::public_talks(&ctx.db, event_id)
         .await?
         .into_iter()
         .map(public_talk)
         .collect();
+    // The schedule is linked from the programme, so without talks it is not looked up.
+    let has_schedule = !talks.is_empty()
+        && !sbor_domain::schedule::publish::versions(&ctx.db, event_id)
+            .await?
+            .is_empty();
     Ok(EventTalksView {
         cfp_status: cfp
             .as_ref()
@@ -968,11 +977,9 @@ pub async fn event_talks(event_id: i64) -> Result<EventTalksView, AppError> {
             .as_ref()
             .map(|c| sbor_domain::clock::local(c.closes_at, tz))
             .unwrap_or_default(),
-        time_zone: event.time_zone,
+        time_zone: event.time_zone.clone(),
         talks,
         reviewing,
-        has_schedule: !sbor_domain::schedule::publish::versions(&ctx.db, event_id)
-            .await?
-            .is_empty(),
+        has_schedule,
     })
 }

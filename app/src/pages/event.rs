@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{
-    CreateEvent, CreateSeries, DecideRsvps, EventAction, EventForm, EventTalksView, EventView, Rsvp,
-    SetMaterials, SubscribeSeries, UpdateEvent, event_dashboard, event_page, event_talks, new_event_form,
+    CreateEvent, CreateSeries, DecideRsvps, EventAction, EventForm, EventView, Rsvp, SetMaterials,
+    SubscribeSeries, UpdateEvent, event_dashboard, event_page, new_event_form,
 };
 use crate::boot::{t, use_boot, use_lang};
 use crate::components::{
@@ -23,16 +23,11 @@ pub(crate) fn event_id() -> i64 {
 pub fn EventPage() -> impl IntoView {
     let tx = t();
     let data = Resource::new(event_id, event_page);
-    // Created here beside the event's, not in a component inside the Suspense: a resource
-    // created while a Suspense resolves sometimes missed its server-rendered value during
-    // hydration, and the page's hydration failed (and with it every link on the page).
-    let talks = Resource::new(event_id, event_talks);
     view! {
         <Suspense fallback=move || view! { <p>{tx.loading}</p> }>
             {move || Suspend::new(async move {
-                let talks = talks.await.ok();
                 match data.await {
-                    Ok(e) => event_view(e, talks).into_any(),
+                    Ok(e) => event_view(e).into_any(),
                     Err(_) => view! { <NotFoundPage/> }.into_any(),
                 }
             })}
@@ -52,7 +47,7 @@ fn status_text(status: &str) -> &'static str {
     }
 }
 
-fn event_view(e: EventView, talks: Option<EventTalksView>) -> impl IntoView {
+fn event_view(e: EventView) -> impl IntoView {
     let tx = t();
     let lang = use_lang();
     let logged_in = use_boot().user.is_some();
@@ -136,7 +131,7 @@ fn event_view(e: EventView, talks: Option<EventTalksView>) -> impl IntoView {
             })}
             <section class="card markdown" inner_html=e.description_html.clone()></section>
             // talks: the CfP status with its "Submit a talk" link, and the confirmed talks
-            {talks.map(|v| crate::pages::talks::event_talks_view(id, v))}
+            {crate::pages::talks::event_talks_view(id, e.programme.clone())}
             {(!e.materials.is_empty()).then(|| view! {
                 <section class="card">
                     <h2>{tx.materials}</h2>
