@@ -34,6 +34,7 @@ pub mod sessions;
 pub mod speakers;
 pub mod talks;
 pub mod tokens;
+pub mod ttl_cache;
 pub mod waitlist;
 
 pub use db::{Backend, Db};

@@ -3,8 +3,8 @@
 //! from a pretalx / c3voc `schedule.json`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, LazyLock, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::LazyLock;
+use std::time::Duration;
 
 use chrono::{NaiveTime, Timelike};
 use sqlx::Row;
@@ -20,6 +20,7 @@ use crate::communities;
 use crate::db::Db;
 use crate::error::{DomainError, Result};
 use crate::events::Event;
+use crate::ttl_cache::TtlCache;
 
 /// The published schedule of an event the viewer may see: a draft event's only for its
 /// organizers (`NotFound` for everyone else, so its existence does not show).
@@ -39,11 +40,11 @@ pub async fn visible_doc(
 /// the public pages within this time; a new version shows at once.
 const DOC_TTL: Duration = Duration::from_secs(5);
 
-type DocCache = HashMap<(String, i64), (Instant, i64, Arc<(Version, ScheduleDoc)>)>;
-
-/// Built documents by (site, event): the public schedule and its exports are read far more
-/// often than they change, and building one takes eight queries.
-static DOCS: LazyLock<Mutex<DocCache>> = LazyLock::new(Default::default);
+/// Built documents by (site, event), with the version they were built from: the public
+/// schedule and its exports are read far more often than they change, and building one takes
+/// eight queries.
+static DOCS: LazyLock<TtlCache<(String, i64), (Version, ScheduleDoc)>> =
+    LazyLock::new(|| TtlCache::new(DOC_TTL));
 
 /// [`published_doc`], reused for [`DOC_TTL`] while no newer version is published.
 async fn cached_doc(db: &Db, site: &Site, event: &Event) -> Result<Option<(Version, ScheduleDoc)>> {
@@ -56,24 +57,13 @@ async fn cached_doc(db: &Db, site: &Site, event: &Event) -> Result<Option<(Versi
         return Ok(None);
     };
     let key = (site.base_url.clone(), event.id);
-    let hit = DOCS
-        .lock()
-        .ok()
-        .and_then(|cache| cache.get(&key).cloned())
-        .filter(|(at, version, _)| *version == latest && at.elapsed() < DOC_TTL);
-    if let Some((_, _, doc)) = hit {
+    if let Some(doc) = DOCS.get(&key, |(version, _)| version.id == latest) {
         return Ok(Some((*doc).clone()));
     }
     let Some(built) = published_doc(db, site, event).await? else {
         return Ok(None);
     };
-    if let Ok(mut cache) = DOCS.lock() {
-        // Old entries go when the cache grows; a site has few conferences at a time.
-        if cache.len() > 256 {
-            cache.retain(|_, (at, _, _)| at.elapsed() < DOC_TTL);
-        }
-        cache.insert(key, (Instant::now(), built.0.id, Arc::new(built.clone())));
-    }
+    DOCS.insert(key, built.clone());
     Ok(Some(built))
 }
 
