@@ -27,6 +27,8 @@ pub struct ServerCtx {
     pub signing_key: sbor_domain::checkin::SigningKey,
     /// Applies RSVPs in batches per event (group commit).
     pub rsvps: sbor_domain::rsvp_batch::RsvpBatcher,
+    /// Resolves session cookies, many at a time under a burst.
+    pub sessions: sbor_domain::sessions::SessionLookup,
 }
 
 /// A small line chart of cumulative RSVPs per day, as SVG (no JavaScript, no chart library).

@@ -64,6 +64,7 @@ impl Application {
             mail_queued: wake.clone(),
             signing_key: signing_key.clone(),
             rsvps: sbor_domain::rsvp_batch::RsvpBatcher::new(db.clone(), site.clone()),
+            sessions: sbor_domain::sessions::SessionLookup::new(db.clone()),
         };
         let metrics = Arc::new(Metrics::default());
         let worker = if config.run_workers {

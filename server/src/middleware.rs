@@ -153,7 +153,7 @@ pub async fn session(State(state): State<SessionState>, mut req: Request, next: 
         .filter(|t| !t.is_empty())
         .map(str::to_owned);
     let user = match &session_token {
-        Some(t) => match sbor_domain::sessions::user(&state.ctx.db, t).await {
+        Some(t) => match state.ctx.sessions.user(t).await {
             Ok(u) => u,
             Err(e) => {
                 tracing::error!(error = %e, "session lookup failed");

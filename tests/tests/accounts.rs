@@ -18,6 +18,7 @@ on_both_backends!(
     admin_pages_are_for_admins_only,
     a_squatted_signup_cannot_take_over_the_account,
     password_change_revokes_mailed_links,
+    sessions_looked_up_together_answer_as_one_by_one,
 );
 
 /// Someone signs up with another person's address and a password of their choosing, and waits.
@@ -469,6 +470,52 @@ async fn session_is_rotated_at_login(backend: Backend) {
     // A planted, unknown cookie is never adopted.
     let (_, home) = app.get("/").await;
     assert!(home.contains("nav-user"));
+}
+
+/// Lookups that arrive together are answered by one query (`SessionLookup`): each must get
+/// exactly what looking it up alone gives, whether the session is live, expired or unknown,
+/// and however the burst is cut into batches.
+async fn sessions_looked_up_together_answer_as_one_by_one(backend: Backend) {
+    use sbor_domain::sessions;
+    let app = TestApp::spawn(backend).await;
+    let mut tokens = Vec::new();
+    for i in 0..5 {
+        let (user, _) = app.member(&format!("s{i}@example.org"), &format!("S{i}")).await;
+        for _ in 0..60 {
+            tokens.push(sessions::create(&app.db, user.id).await.unwrap());
+        }
+    }
+    // A third expired, a few never existed.
+    for t in tokens.iter().step_by(3) {
+        sqlx::query("UPDATE sessions SET expires_at = 1 WHERE token_hash = $1")
+            .bind(sbor_domain::tokens::hash(t))
+            .execute(app.db.write())
+            .await
+            .unwrap();
+    }
+    for _ in 0..20 {
+        tokens.push(sbor_domain::tokens::generate());
+    }
+    let lookup = sessions::SessionLookup::new(app.db.clone());
+    let tasks: Vec<_> = tokens
+        .iter()
+        .map(|t| {
+            let (lookup, t) = (lookup.clone(), t.clone());
+            tokio::spawn(async move { lookup.user(&t).await.unwrap().map(|u| u.id) })
+        })
+        .collect();
+    let (mut live, mut none) = (0, 0);
+    for (t, task) in tokens.iter().zip(tasks) {
+        let together = task.await.unwrap();
+        let alone = sessions::user(&app.db, t).await.unwrap().map(|u| u.id);
+        assert_eq!(together, alone, "token {t}");
+        if together.is_some() { live += 1 } else { none += 1 }
+    }
+    assert_eq!(
+        (live, none),
+        (200, 120),
+        "live sessions found, expired and unknown ones not"
+    );
 }
 
 fn session_cookie(res: &reqwest::Response) -> String {
