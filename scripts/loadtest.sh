@@ -57,6 +57,7 @@ jsonl=$out/$backend.jsonl
 : >"$md"
 : >"$jsonl"
 server_pid=
+sink_pid=
 db_name=
 
 cleanup() {
@@ -67,6 +68,7 @@ cleanup() {
     kill -KILL "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
+  if [ -n "$sink_pid" ]; then kill -INT "$sink_pid" 2>/dev/null || true; wait "$sink_pid" 2>/dev/null || true; fi
   [ -f "$work/server.log" ] && cp "$work/server.log" "$out/$backend-server.log"
   if [ -n "$db_name" ]; then
     psql -q -h "$pg_host" -U "$pg_user" -d postgres -c "DROP DATABASE IF EXISTS $db_name WITH (FORCE)" || true
@@ -101,8 +103,16 @@ echo "[loadtest] $backend: preparing $members members, $rsvps RSVPs, $storm stor
 record "prepare ($backend)" "$work/prepare.txt"
 page_event=$(grep -o '"page_event": *[0-9]*' "$work/tokens.json" | grep -o '[0-9]*$')
 
+# Mail goes out over SMTP to a sink that accepts everything, as it would in production to a
+# relay. Without SMTP_URL the server writes each mail as a file, and creating thousands of
+# files took half of its CPU during a storm: that measured the file system, not Sbor.
+smtp_port=$((port + 1))
+"$bin/sbor-load" sink --port "$smtp_port" >"$work/sink.out" 2>"$work/sink.log" &
+sink_pid=$!
+
 echo "[loadtest] starting $bin/sbor on $base"
 DATA_DIR=$work DATABASE_URL=$url BIND=127.0.0.1:$port RUST_LOG=warn DB_MAX_CONNECTIONS=16 \
+  SMTP_URL="smtp://127.0.0.1:$smtp_port" \
   "$bin/sbor" >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 300); do

@@ -2,22 +2,22 @@
 //! child process. Reports messages per second, the time until the first message leaves, the
 //! server's peak memory, and the event page's latency while the send runs next to idle.
 //!
-//! The sink is a minimal SMTP server in this process: it accepts every message and counts
-//! it, so the measurement is the server's sending, not a mail server's storage.
+//! The sink ([`smtp_sink`]) runs in this process, so the measurement is the server's sending,
+//! not a mail server's storage.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 use sbor_domain::Db;
 use sbor_domain::accounts::Site;
 
 use crate::rss::RssSampler;
+use crate::smtp_sink;
 use crate::stats::{Summary, fmt_ms, fmt1, micros, print_table};
 
 pub struct Options {
@@ -27,66 +27,6 @@ pub struct Options {
     /// MAIL_RATE for the server (None: unlimited).
     pub mail_rate: Option<String>,
     pub smtp_concurrency: Option<String>,
-}
-
-/// Messages accepted by the sink, and when the first one arrived.
-#[derive(Default)]
-struct Sink {
-    messages: AtomicU64,
-    first_us: AtomicU64,
-}
-
-async fn start_sink(started: Instant) -> anyhow::Result<(u16, Arc<Sink>)> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    let sink = Arc::new(Sink::default());
-    let s = sink.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let s = s.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = stream.into_split();
-                let mut lines = BufReader::new(read);
-                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
-                let mut line = String::new();
-                let mut in_data = false;
-                loop {
-                    line.clear();
-                    match lines.read_line(&mut line).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(_) => {}
-                    }
-                    if in_data {
-                        if line == ".\r\n" {
-                            in_data = false;
-                            if s.messages.fetch_add(1, Ordering::Relaxed) == 0 {
-                                s.first_us.store(micros(started.elapsed()), Ordering::Relaxed);
-                            }
-                            let _ = write.write_all(b"250 ok\r\n").await;
-                        }
-                        continue;
-                    }
-                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
-                    let reply: &[u8] = match verb.as_str() {
-                        "EHLO" => b"250-sink\r\n250 8BITMIME\r\n",
-                        "DATA" => {
-                            in_data = true;
-                            b"354 go on\r\n"
-                        }
-                        "QUIT" => {
-                            let _ = write.write_all(b"221 bye\r\n").await;
-                            return;
-                        }
-                        _ => b"250 ok\r\n",
-                    };
-                    if write.write_all(reply).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    Ok((port, sink))
 }
 
 /// A community with `n` members, an organizer (returned with a session token) and one
@@ -181,7 +121,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     eprintln!("announce: preparing {} members", o.recipients);
     let (community, event, token) = prepare(&db, o.recipients).await?;
     let t0 = Instant::now();
-    let (smtp_port, sink) = start_sink(t0).await?;
+    let (smtp_port, sink) = smtp_sink::start(0, t0).await?;
     let data = std::env::temp_dir().join(format!("sbor-announce-{}", std::process::id()));
     std::fs::create_dir_all(&data)?;
     let mut cmd = tokio::process::Command::new(&o.server);

@@ -21,9 +21,11 @@
 mod announce;
 mod page;
 mod prepare;
+mod raw_http;
 mod review;
 mod rss;
 mod schedule;
+mod smtp_sink;
 mod solve;
 mod stats;
 mod storm;
@@ -164,6 +166,12 @@ enum Command {
         #[arg(long)]
         seed_only: bool,
     },
+    /// An SMTP server that accepts and counts every message, for a server under load
+    /// (`SMTP_URL=smtp://127.0.0.1:PORT`). Runs until interrupted, then prints the count.
+    Sink {
+        #[arg(long, default_value_t = 2525)]
+        port: u16,
+    },
     /// Times "Fill the schedule" on a made-up conference and checks the result.
     Solve {
         #[arg(long, default_value_t = 300)]
@@ -249,6 +257,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Sink { port } => {
+            let (port, sink) = smtp_sink::start(port, std::time::Instant::now()).await?;
+            eprintln!("SMTP sink on 127.0.0.1:{port}");
+            tokio::signal::ctrl_c().await?;
+            let messages = sink.messages.load(std::sync::atomic::Ordering::Relaxed);
+            println!("{messages} messages accepted");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Solve {
             talks,

@@ -19,8 +19,8 @@ use tokio::sync::Barrier;
 
 use sbor_domain::Db;
 
-use crate::page::one_connection_client;
 use crate::prepare::TokensFile;
+use crate::raw_http;
 use crate::rss::{CpuMeter, RssSampler};
 use crate::stats::{Summary, fmt_ms, fmt1, micros, print_table, round3};
 
@@ -233,63 +233,80 @@ pub async fn run(o: Options) -> anyhow::Result<bool> {
 
 type Fired = (Vec<Answer>, Duration, Option<crate::rss::RssReport>, Option<f64>);
 
-/// Sends every RSVP, `workers` at a time, all released by one barrier.
+/// Sends every RSVP, `workers` at a time, all released by one barrier. Each worker has one
+/// connection of the lean client ([`raw_http`]) and its requests are built before the start,
+/// so the time measured is the server's, not the load generator's.
 async fn fire(o: &Options, tokens: &[String], event_id: i64, workers: usize) -> anyhow::Result<Fired> {
-    let url = format!("{}/api/rsvp", o.base_url);
-    let healthz = format!("{}/healthz", o.base_url);
+    let host = raw_http::host_port(&o.base_url)?;
     let body = format!("event_id={event_id}&going=true&guests=0");
-    let tokens = Arc::new(tokens.to_vec());
+    let healthz = raw_http::request("GET", &host, "/healthz", &[], b"");
+    // What the browser's hydrated client sends: the answer is the server function's JSON,
+    // not a redirect meant for a no-JavaScript form.
+    let requests: Arc<Vec<Vec<u8>>> = Arc::new(
+        tokens
+            .iter()
+            .map(|token| {
+                let headers = [
+                    format!("Origin: {}", o.base_url),
+                    format!("Cookie: sbor_session={token}"),
+                    "Content-Type: application/x-www-form-urlencoded".to_owned(),
+                    "Accept: application/json".to_owned(),
+                ];
+                raw_http::request("POST", &host, "/api/rsvp", &headers, body.as_bytes())
+            })
+            .collect(),
+    );
     let next = Arc::new(AtomicUsize::new(0));
     // The main task waits too, so it knows when the workers were released.
     let barrier = Arc::new(Barrier::new(workers + 1));
     let start_cell = Arc::new(std::sync::OnceLock::<Instant>::new());
     let mut tasks = Vec::with_capacity(workers);
     for _ in 0..workers {
-        let client = one_connection_client(o.timeout, None)?;
-        let (url, healthz, body, origin) = (url.clone(), healthz.clone(), body.clone(), o.base_url.clone());
-        let (tokens, next, barrier, start_cell, cold) = (
-            tokens.clone(),
+        let (host, healthz) = (host.clone(), healthz.clone());
+        let (requests, next, barrier, start_cell, cold, timeout) = (
+            requests.clone(),
             next.clone(),
             barrier.clone(),
             start_cell.clone(),
             o.cold,
+            o.timeout,
         );
         tasks.push(tokio::spawn(async move {
-            if !cold {
-                // Opens this worker's connection; a failure here shows up in the RSVP itself.
-                if let Ok(r) = client.get(&healthz).send().await {
-                    let _ = r.bytes().await;
-                }
+            // Opens this worker's connection; a failure here shows up in the RSVP itself.
+            let mut conn = None;
+            if !cold
+                && let Ok(mut c) = raw_http::Conn::open(&host, timeout).await
+                && c.send(&healthz).await.is_ok()
+            {
+                conn = Some(c);
             }
             barrier.wait().await;
             let start = *start_cell.get_or_init(Instant::now);
             let mut answers = Vec::new();
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
-                if index >= tokens.len() {
+                if index >= requests.len() {
                     return answers;
                 }
                 let sent = Instant::now();
-                let result = client
-                    .post(&url)
-                    .header("Origin", &origin)
-                    .header("Cookie", format!("sbor_session={}", tokens[index]))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    // What the browser's hydrated client sends: the answer is the server
-                    // function's JSON, not a redirect meant for a no-JavaScript form.
-                    .header("Accept", "application/json")
-                    .body(body.clone())
-                    .send()
-                    .await;
-                let (status, text) = match result {
-                    Ok(resp) => {
-                        let status = resp.status().as_u16();
-                        match resp.text().await {
-                            Ok(t) => (Some(status), t),
-                            Err(e) => (None, format!("reading the answer failed: {e}")),
-                        }
+                let result = match conn.take() {
+                    Some(c) => Ok(c),
+                    None => raw_http::Conn::open(&host, timeout).await,
+                };
+                let result = match result {
+                    Ok(mut c) => {
+                        let answer = c.send(&requests[index]).await;
+                        conn = Some(c);
+                        answer
                     }
-                    Err(e) => (None, format!("request failed: {e}")),
+                    Err(e) => Err(e),
+                };
+                let (status, text) = match result {
+                    Ok(a) => (Some(a.status), String::from_utf8_lossy(&a.body).into_owned()),
+                    Err(e) => {
+                        conn = None;
+                        (None, format!("request failed: {e:#}"))
+                    }
                 };
                 let now = Instant::now();
                 answers.push(Answer {
