@@ -13,7 +13,7 @@ use sbor_domain::Db;
 use sbor_domain::accounts::Site;
 use sbor_domain::announcements;
 use sbor_domain::checkin::SigningKey;
-use sbor_domain::outbox::{self, OutboxMail};
+use sbor_domain::outbox::{self, Delivery, OutboxMail};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
@@ -212,9 +212,20 @@ impl Worker {
                     let mut tasks = JoinSet::new();
                     for mail in batch {
                         let env = env.clone();
-                        tasks.spawn(async move { deliver(&env, mail).await });
+                        tasks.spawn(async move {
+                            let delivery = deliver(&env, &mail).await;
+                            (mail, delivery)
+                        });
                     }
-                    while tasks.join_next().await.is_some() {}
+                    let mut outcomes = Vec::new();
+                    while let Some(done) = tasks.join_next().await {
+                        match done {
+                            Ok(outcome) => outcomes.push(outcome),
+                            // The row keeps its lease and is retried after it runs out.
+                            Err(e) => tracing::error!(error = %e, "a mail delivery task failed"),
+                        }
+                    }
+                    record(w, &outcomes).await;
                 }
                 Ok(_) => {
                     tokio::select! {
@@ -236,45 +247,56 @@ impl Worker {
     }
 }
 
-async fn deliver(env: &Env, mail: OutboxMail) {
+/// Sends one claimed mail and says what became of it; the outcome is recorded with the rest
+/// of its batch ([`record`]).
+async fn deliver(env: &Env, mail: &OutboxMail) -> Delivery {
     let (db, metrics) = (&env.worker.db, &env.worker.metrics);
     if mail.announcement_id.is_some() {
         env.pace().await; // before the send's own timeout starts
     }
-    let result = match tokio::time::timeout(SEND_TIMEOUT, send(env, &mail)).await {
+    let result = match tokio::time::timeout(SEND_TIMEOUT, send(env, mail)).await {
         Ok(r) => r,
         Err(_) => Err(SendError::Temporary(format!(
             "no answer within {} s",
             SEND_TIMEOUT.as_secs()
         ))),
     };
-    let recorded = match &result {
+    match result {
         Ok(()) => {
             metrics.observe_mail("sent");
-            outbox::mark_sent(db, &mail).await
+            Delivery::Sent
         }
         Err(SendError::Temporary(e)) => {
             metrics.observe_mail("retry");
             tracing::warn!(mail_id = mail.id, attempts = mail.attempts, error = %e, "temporary mail failure");
-            outbox::mark_temporary_failure(db, &mail, e).await
+            Delivery::Temporary(e)
         }
         Err(SendError::Permanent(e)) => {
             metrics.observe_mail("failed");
             tracing::warn!(mail_id = mail.id, error = %e, "permanent mail failure");
             // A bounced address gets no more announcements (account mail still goes out).
             if mail.announcement_id.is_some()
-                && let Err(err) = announcements::suppress(db, &mail.recipient, e).await
+                && let Err(err) = announcements::suppress(db, &mail.recipient, &e).await
             {
                 tracing::error!(mail_id = mail.id, error = %err, "recording the suppression failed");
             }
-            outbox::mark_failed(db, &mail, e).await
+            Delivery::Permanent(e)
         }
-    };
-    match recorded {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(mail_id = mail.id, "lease lost before the outcome was recorded"),
-        // The row keeps its lease and is retried after it runs out.
-        Err(e) => tracing::error!(mail_id = mail.id, error = %e, "recording the mail outcome failed"),
+    }
+}
+
+/// Records a batch's outcomes together (see [`outbox::record`]).
+async fn record(worker: &Worker, outcomes: &[(OutboxMail, Delivery)]) {
+    match outbox::record(&worker.db, outcomes).await {
+        Ok(recorded) => {
+            for ((mail, _), ok) in outcomes.iter().zip(recorded) {
+                if !ok {
+                    tracing::warn!(mail_id = mail.id, "lease lost before the outcome was recorded");
+                }
+            }
+        }
+        // The rows keep their leases and are retried after they run out.
+        Err(e) => tracing::error!(error = %e, mails = outcomes.len(), "recording the mail outcomes failed"),
     }
 }
 

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
+use sbor_domain::Db;
 use sbor_domain::accounts::Site;
-use sbor_domain::outbox::{self, NewMail, Rendered};
-use sbor_tests::{Backend, RcptRule, TestApp, TestSmtp, on_both_backends};
+use sbor_domain::outbox::{self, Delivery, NewMail, Rendered};
+use sbor_tests::{Backend, RcptRule, TestApp, TestDatabase, TestSmtp, on_both_backends};
 
 on_both_backends!(
     temporary_failures_are_retried_then_delivered,
@@ -17,6 +18,7 @@ on_both_backends!(
     temporary_failures_give_up_after_max_attempts,
     two_instances_send_each_mail_once,
     sent_mail_keeps_no_link_secrets,
+    claims_take_lapsed_leases_then_the_oldest_due_and_a_batch_is_recorded_at_once,
 );
 
 async fn a_leased_mail_is_left_to_its_worker(backend: Backend) {
@@ -37,7 +39,8 @@ async fn a_leased_mail_is_left_to_its_worker(backend: Backend) {
         locked_until: Some(far - 1),
         ..outbox::list_recent(&app.db, 1).await.unwrap().remove(0)
     };
-    assert!(!outbox::mark_failed(&app.db, &stale, "late").await.unwrap());
+    let recorded = outbox::record(&app.db, &[(stale, Delivery::Permanent("late".into()))]).await;
+    assert_eq!(recorded.unwrap(), [false]);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sending'")
             .await,
@@ -120,6 +123,145 @@ async fn sent_mail_keeps_no_link_secrets(backend: Backend) {
             .all(|m| !m.body_text.contains(&token) && !m.body_html.contains(&token))
     );
     assert!(stored.iter().any(|m| m.body_text.contains("token=[redacted]")));
+}
+
+/// The rules layer alone (no worker running): which rows a claim takes, in which order, and
+/// what recording a batch's outcomes in one transaction writes.
+async fn claims_take_lapsed_leases_then_the_oldest_due_and_a_batch_is_recorded_at_once(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let db = Db::connect(&database.url, 4).await.unwrap();
+    db.migrate().await.unwrap();
+    let site = Site {
+        base_url: "https://sbor.example.org".into(),
+    };
+    let now = sbor_domain::clock::now();
+    // Twelve queued mails, due in the reverse order of their ids; mail 6 carries a secret.
+    for n in 1..=12usize {
+        let mut m = mail(n, &format!("m{n}@example.org"));
+        if n == 6 {
+            m.mail.text = "Reset: https://sbor.example.org/password/reset?token=s3cret-Tok_en".into();
+        }
+        outbox::enqueue(&db, &site, m).await.unwrap();
+    }
+    for n in 1..=12i64 {
+        let due = now - 1_000 * n;
+        set(
+            &db,
+            "UPDATE outbox SET next_attempt_at = $1 WHERE recipient = $2",
+            due,
+            n,
+        )
+        .await;
+    }
+    // Mail 9 is not due yet (it would be among the oldest); mail 11's lease ran out (its
+    // worker died); mail 12 is being sent under a live lease.
+    let later = now + 3_600_000_000;
+    set(
+        &db,
+        "UPDATE outbox SET next_attempt_at = $1 WHERE recipient = $2",
+        later,
+        9,
+    )
+    .await;
+    set(
+        &db,
+        "UPDATE outbox SET status = 'sending', locked_until = $1 WHERE recipient = $2",
+        now - 1,
+        11,
+    )
+    .await;
+    set(
+        &db,
+        "UPDATE outbox SET status = 'sending', locked_until = $1 WHERE recipient = $2",
+        later,
+        12,
+    )
+    .await;
+
+    let claimed = outbox::claim_due(&db, 6).await.unwrap();
+    assert_eq!(claimed[0].recipient, "m11@example.org", "the lapsed lease first");
+    let mut due: Vec<&str> = claimed[1..].iter().map(|m| m.recipient.as_str()).collect();
+    due.sort();
+    assert_eq!(
+        due,
+        [
+            "m10@example.org",
+            "m5@example.org",
+            "m6@example.org",
+            "m7@example.org",
+            "m8@example.org"
+        ],
+        "then the oldest due mails; never a live lease or a mail not due"
+    );
+    assert!(
+        claimed
+            .iter()
+            .all(|m| m.status == "sending" && m.locked_until.is_some_and(|l| l > now))
+    );
+
+    // One batch: sent, a temporary failure, a permanent one, one whose lease another worker
+    // took over meanwhile, and the mail with the secret.
+    let by = |to: &str| claimed.iter().find(|m| m.recipient == to).unwrap().clone();
+    let stolen = outbox::OutboxMail {
+        locked_until: Some(now - 5),
+        ..by("m7@example.org")
+    };
+    let recorded = outbox::record(
+        &db,
+        &[
+            (by("m11@example.org"), Delivery::Sent),
+            (by("m10@example.org"), Delivery::Temporary("451 try later".into())),
+            (
+                by("m8@example.org"),
+                Delivery::Permanent("550 no such user".into()),
+            ),
+            (stolen, Delivery::Sent),
+            (by("m6@example.org"), Delivery::Sent),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(recorded, [true, true, true, false, true]);
+    let rows = outbox::list_recent(&db, 20).await.unwrap();
+    let row = |to: &str| rows.iter().find(|m| m.recipient == to).unwrap();
+    let sent = row("m11@example.org");
+    assert_eq!(sent.status, "sent");
+    assert!(sent.sent_at.is_some() && sent.last_error.is_none() && sent.locked_until.is_none());
+    assert_eq!(
+        sent.body_text, "Body 11",
+        "a body without secrets is kept as it was"
+    );
+    let retry = row("m10@example.org");
+    assert_eq!(retry.status, "queued");
+    assert!(retry.next_attempt_at > now && retry.locked_until.is_none());
+    assert_eq!(retry.last_error.as_deref(), Some("451 try later"));
+    let failed = row("m8@example.org");
+    assert_eq!(
+        (failed.status.as_str(), failed.last_error.as_deref()),
+        ("failed", Some("550 no such user"))
+    );
+    assert!(failed.sent_at.is_none());
+    assert_eq!(
+        row("m7@example.org").status,
+        "sending",
+        "a lost lease records nothing"
+    );
+    let secret = row("m6@example.org");
+    assert_eq!(secret.status, "sent");
+    assert!(!secret.body_text.contains("s3cret") && secret.body_text.contains("token=[redacted]"));
+    assert_eq!(row("m12@example.org").status, "sending");
+    assert_eq!(row("m9@example.org").status, "queued");
+}
+
+/// Runs `sql` with `value` for mail `n`'s row (recipient `m<n>@example.org`).
+async fn set(db: &Db, sql: &str, value: i64, n: i64) {
+    let to = format!("m{n}@example.org");
+    sqlx::query(sql)
+        .bind(value)
+        .bind(to)
+        .execute(db.write())
+        .await
+        .unwrap();
 }
 
 fn mail(n: usize, to: &str) -> NewMail {
