@@ -120,8 +120,12 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
     use sbor_domain::events::Status;
     let ctx = ssr::ctx()?;
     let info = ssr::request_info()?;
-    let (e, community_slug, community_name) =
-        sbor_domain::events::get_with_community(&ctx.db, event_id).await?;
+    let page = sbor_domain::events::get_for_page(&ctx.db, event_id).await?;
+    let hints = super::talks::ProgrammeHints {
+        has_cfp: page.has_cfp,
+        has_confirmed_talks: page.has_confirmed_talks,
+    };
+    let (e, community_slug, community_name) = (page.event, page.community_slug, page.community_name);
     let can_manage = match &info.user {
         Some(u) => sbor_domain::communities::can_manage(&ctx.db, e.community_id, u).await?,
         None => false,
@@ -166,7 +170,7 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
     let seated = mine
         .as_ref()
         .is_some_and(|r| r.status == sbor_domain::rsvp::RsvpStatus::Going);
-    let programme = super::talks::programme_of(&ctx, info.user.as_ref(), &e).await?;
+    let programme = super::talks::programme_of(&ctx, info.user.as_ref(), &e, hints).await?;
     Ok(EventView {
         programme,
         id: e.id,

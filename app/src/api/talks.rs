@@ -933,6 +933,15 @@ pub struct EventTalksView {
     pub has_schedule: bool,
 }
 
+/// What the event's own query already told about its programme
+/// ([`sbor_domain::events::get_for_page`]): what is known not to exist is not looked up.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ProgrammeHints {
+    pub has_cfp: bool,
+    pub has_confirmed_talks: bool,
+}
+
 /// The talks part of an event page: its CfP's status and its confirmed programme. Part of
 /// [`super::event_page`], which has read the event and checked that the viewer may see it.
 #[cfg(feature = "ssr")]
@@ -940,11 +949,13 @@ pub(crate) async fn programme_of(
     ctx: &ssr::ServerCtx,
     viewer: Option<&sbor_domain::accounts::User>,
     event: &sbor_domain::events::Event,
+    hints: ProgrammeHints,
 ) -> Result<EventTalksView, AppError> {
     let event_id = event.id;
     // A draft event's call is not announced (its page is for organizers only anyway).
     let cfp = match event.status {
         sbor_domain::events::Status::Draft => None,
+        _ if !hints.has_cfp => None,
         _ => sbor_domain::cfp::get(&ctx.db, event_id).await?,
     };
     let reviewing = match viewer {
@@ -955,11 +966,15 @@ pub(crate) async fn programme_of(
         None => false,
     };
     let tz = event.tz();
-    let talks: Vec<PublicTalkView> = sbor_domain::talks::public_talks(&ctx.db, event_id)
-        .await?
-        .into_iter()
-        .map(public_talk)
-        .collect();
+    let talks: Vec<PublicTalkView> = if hints.has_confirmed_talks {
+        sbor_domain::talks::public_talks(&ctx.db, event_id)
+            .await?
+            .into_iter()
+            .map(public_talk)
+            .collect()
+    } else {
+        Vec::new()
+    };
     // The schedule is linked from the programme, so without talks it is not looked up.
     let has_schedule = !talks.is_empty()
         && !sbor_domain::schedule::publish::versions(&ctx.db, event_id)
