@@ -111,7 +111,7 @@ smtp_port=$((port + 1))
 sink_pid=$!
 
 echo "[loadtest] starting $bin/sbor on $base"
-DATA_DIR=$work DATABASE_URL=$url BIND=127.0.0.1:$port RUST_LOG=warn DB_MAX_CONNECTIONS=16 \
+DATA_DIR=$work DATABASE_URL=$url BIND=127.0.0.1:$port RUST_LOG=warn \
   SMTP_URL="smtp://127.0.0.1:$smtp_port" \
   "$bin/sbor" >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
