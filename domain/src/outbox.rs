@@ -181,9 +181,11 @@ pub async fn claim_due(db: &Db, limit: i64) -> Result<Vec<OutboxMail>> {
 /// Claims among the rows `which` selects: first rows whose lease ran out (a worker died while
 /// sending them; they are the oldest), then queued rows that are due.
 ///
-/// Two statements, not one with `OR`: each walks the `(announcement_id, status, …)` index in
-/// the order asked for and stops at `limit`. One statement with `OR` read and sorted every due
-/// row to return the first few, so with 2,000 mails queued a claim of 8 cost 0.7 ms on
+/// Two statements, not one with `OR`: the due mails' statement walks the
+/// `(announcement_id, status, next_attempt_at)` index in order and stops at `limit` (for account
+/// mail; several announcements sending at once are merged by a sort), and the lapsed leases are
+/// the few `sending` rows. One statement with `OR` read and sorted every due row to return the
+/// first few, so with 2,000 mails queued a claim of 8 cost 0.7 ms on
 /// SQLite's single writer, and claims took as much of it as the RSVP batches that queued the
 /// mails (measured in an RSVP storm).
 async fn claim(db: &Db, which: &str, limit: i64) -> Result<Vec<OutboxMail>> {
@@ -245,8 +247,8 @@ pub enum Delivery {
 ///
 /// One transaction, not one per mail: on SQLite every commit is a turn of the single writer,
 /// and a mail worker marking 2,000 mails one by one took as much of it as the RSVP batches
-/// that queued them. A process that dies before this commit resends the batch after the lease
-/// (at most one claim's worth of mails, the same as dying between sending and marking one).
+/// that queued them. The worker passes the sends that finished together, so a process that
+/// dies resends only what was in flight or just finished.
 ///
 /// Every outcome applies only while the row is still `sending` under the caller's lease: a
 /// worker that overran its lease (and whose row another worker took over) changes nothing.
@@ -279,7 +281,7 @@ async fn record_one(conn: &mut AnyConnection, mail: &OutboxMail, delivery: &Deli
     let bodies = (status != "queued")
         .then(|| (redact_secrets(&mail.body_text), redact_secrets(&mail.body_html)))
         .filter(|(text, html)| *text != mail.body_text || *html != mail.body_html);
-    // Numbered in the order they appear: SQLite numbers `$N` parameters by appearance.
+    // Numbered without gaps: PostgreSQL must be able to type every parameter up to the last.
     let (set_bodies, row) = match bodies {
         Some(_) => (
             ", body_text = $5, body_html = $6",

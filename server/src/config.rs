@@ -306,7 +306,8 @@ fn load_or_create_key(data_dir: &std::path::Path) -> Result<String, ConfigError>
 /// more CPU: on PostgreSQL each is a backend process, and on SQLite each reader is a thread,
 /// competing with the server's own threads for the same cores. On the 2-core project machine
 /// the event page under 64 connections had a p99 of 26–28 ms on PostgreSQL with 16
-/// connections and 22–24 ms with 8 (`scripts/loadtest.sh`, 2026-12-06).
+/// connections and 22–26 ms with 8 (`scripts/loadtest.sh`, 2026-12-06).
+/// Several instances on one PostgreSQL need `max_connections` (100 by default) above the sum.
 fn default_db_connections() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     (4 * cores).clamp(4, 32) as u32

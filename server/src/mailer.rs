@@ -217,15 +217,23 @@ impl Worker {
                             (mail, delivery)
                         });
                     }
-                    let mut outcomes = Vec::new();
+                    // Outcomes are recorded as the sends finish, those that finished together
+                    // in one transaction: a delivered mail is marked at once (a crash resends
+                    // only what was in flight), yet a fast relay's burst of acceptances costs
+                    // the writer one commit, not one each.
                     while let Some(done) = tasks.join_next().await {
-                        match done {
-                            Ok(outcome) => outcomes.push(outcome),
-                            // The row keeps its lease and is retried after it runs out.
-                            Err(e) => tracing::error!(error = %e, "a mail delivery task failed"),
+                        let mut outcomes = Vec::new();
+                        let mut next = Some(done);
+                        while let Some(done) = next {
+                            match done {
+                                Ok(outcome) => outcomes.push(outcome),
+                                // The row keeps its lease and is retried after it runs out.
+                                Err(e) => tracing::error!(error = %e, "a mail delivery task failed"),
+                            }
+                            next = tasks.try_join_next();
                         }
+                        record(w, &outcomes).await;
                     }
-                    record(w, &outcomes).await;
                 }
                 Ok(_) => {
                     tokio::select! {
@@ -285,20 +293,38 @@ async fn deliver(env: &Env, mail: &OutboxMail) -> Delivery {
     }
 }
 
-/// Records a batch's outcomes together (see [`outbox::record`]).
+/// Records outcomes together (see [`outbox::record`]), trying again on a database error: the
+/// outcomes exist only here, and losing them means resending mails that were delivered. A
+/// repeat is harmless, since an outcome applies only under the lease it was claimed with.
 async fn record(worker: &Worker, outcomes: &[(OutboxMail, Delivery)]) {
-    match outbox::record(&worker.db, outcomes).await {
-        Ok(recorded) => {
-            for ((mail, _), ok) in outcomes.iter().zip(recorded) {
-                if !ok {
-                    tracing::warn!(mail_id = mail.id, "lease lost before the outcome was recorded");
+    if outcomes.is_empty() {
+        return;
+    }
+    let mut pause = Duration::from_millis(100);
+    for attempt in 1..=RECORD_ATTEMPTS {
+        match outbox::record(&worker.db, outcomes).await {
+            Ok(recorded) => {
+                for ((mail, _), ok) in outcomes.iter().zip(recorded) {
+                    if !ok {
+                        tracing::warn!(mail_id = mail.id, "lease lost before the outcome was recorded");
+                    }
+                }
+                return;
+            }
+            // After the last attempt the rows keep their leases and are retried after those run out.
+            Err(e) => {
+                tracing::error!(error = %e, mails = outcomes.len(), attempt, "recording the mail outcomes failed");
+                if attempt < RECORD_ATTEMPTS {
+                    tokio::time::sleep(pause).await;
+                    pause *= 4;
                 }
             }
         }
-        // The rows keep their leases and are retried after they run out.
-        Err(e) => tracing::error!(error = %e, mails = outcomes.len(), "recording the mail outcomes failed"),
     }
 }
+
+/// Tries of [`record`]: 0.1, 0.4 and 1.6 s apart, well within the lease.
+const RECORD_ATTEMPTS: u32 = 4;
 
 pub fn build_message(from: &Mailbox, mail: &OutboxMail) -> Result<Message, String> {
     let to: Mailbox = mail

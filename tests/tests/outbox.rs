@@ -18,7 +18,7 @@ on_both_backends!(
     temporary_failures_give_up_after_max_attempts,
     two_instances_send_each_mail_once,
     sent_mail_keeps_no_link_secrets,
-    claims_take_lapsed_leases_then_the_oldest_due_and_a_batch_is_recorded_at_once,
+    claims_take_lapsed_leases_then_the_oldest_due_and_record_writes_each_outcome,
 );
 
 async fn a_leased_mail_is_left_to_its_worker(backend: Backend) {
@@ -127,7 +127,7 @@ async fn sent_mail_keeps_no_link_secrets(backend: Backend) {
 
 /// The rules layer alone (no worker running): which rows a claim takes, in which order, and
 /// what recording a batch's outcomes in one transaction writes.
-async fn claims_take_lapsed_leases_then_the_oldest_due_and_a_batch_is_recorded_at_once(backend: Backend) {
+async fn claims_take_lapsed_leases_then_the_oldest_due_and_record_writes_each_outcome(backend: Backend) {
     let database = TestDatabase::new(backend).await;
     let db = Db::connect(&database.url, 4).await.unwrap();
     db.migrate().await.unwrap();
@@ -154,7 +154,8 @@ async fn claims_take_lapsed_leases_then_the_oldest_due_and_a_batch_is_recorded_a
         .await;
     }
     // Mail 9 is not due yet (it would be among the oldest); mail 11's lease ran out (its
-    // worker died); mail 12 is being sent under a live lease.
+    // worker died) and it is the newest, so only "lapsed leases first" puts it in a claim of
+    // six; mail 12 is being sent under a live lease.
     let later = now + 3_600_000_000;
     set(
         &db,
@@ -165,7 +166,7 @@ async fn claims_take_lapsed_leases_then_the_oldest_due_and_a_batch_is_recorded_a
     .await;
     set(
         &db,
-        "UPDATE outbox SET status = 'sending', locked_until = $1 WHERE recipient = $2",
+        "UPDATE outbox SET status = 'sending', next_attempt_at = $1, locked_until = $1 WHERE recipient = $2",
         now - 1,
         11,
     )
