@@ -242,8 +242,8 @@ pub enum Delivery {
     Permanent(String),
 }
 
-/// Records the outcomes of one claimed batch in one transaction, and says for each whether it
-/// was recorded (false: the lease was lost, see below).
+/// Records the outcomes of claimed mails in one transaction, and says for each whether it was
+/// recorded (false: the lease was lost, see below).
 ///
 /// One transaction, not one per mail: on SQLite every commit is a turn of the single writer,
 /// and a mail worker marking 2,000 mails one by one took as much of it as the RSVP batches
@@ -277,35 +277,24 @@ async fn record_one(conn: &mut AnyConnection, mail: &OutboxMail, delivery: &Deli
             ("failed", mail.next_attempt_at, None, Some(truncate(e)))
         }
     };
-    // A mail going back to the queue keeps its secrets: it is still to be sent.
-    let bodies = (status != "queued")
-        .then(|| (redact_secrets(&mail.body_text), redact_secrets(&mail.body_html)))
-        .filter(|(text, html)| *text != mail.body_text || *html != mail.body_html);
-    // Numbered without gaps: PostgreSQL must be able to type every parameter up to the last.
-    let (set_bodies, row) = match bodies {
-        Some(_) => (
-            ", body_text = $5, body_html = $6",
-            "id = $7 AND status = 'sending' AND locked_until = $8",
-        ),
-        None => ("", "id = $5 AND status = 'sending' AND locked_until = $6"),
-    };
-    let sql = format!(
+    // A mail going back to the queue keeps its secrets: it is still to be sent. A body without
+    // secrets is left alone (NULL keeps the stored one) rather than written back unchanged.
+    let redacted = |body: &str| Some(redact_secrets(body)).filter(|r| status != "queued" && r != body);
+    let done = sqlx::query(
         "UPDATE outbox SET status = $1, next_attempt_at = $2, sent_at = $3, last_error = $4, \
-         locked_until = NULL{set_bodies} WHERE {row}"
-    );
-    let mut q = sqlx::query(&sql)
-        .bind(status)
-        .bind(next_attempt_at)
-        .bind(sent_at)
-        .bind(error);
-    if let Some((text, html)) = bodies {
-        q = q.bind(text).bind(html);
-    }
-    let done = q
-        .bind(mail.id)
-        .bind(mail.locked_until)
-        .execute(&mut *conn)
-        .await?;
+         locked_until = NULL, body_text = COALESCE($5, body_text), body_html = COALESCE($6, body_html) \
+         WHERE id = $7 AND status = 'sending' AND locked_until = $8",
+    )
+    .bind(status)
+    .bind(next_attempt_at)
+    .bind(sent_at)
+    .bind(error)
+    .bind(redacted(&mail.body_text))
+    .bind(redacted(&mail.body_html))
+    .bind(mail.id)
+    .bind(mail.locked_until)
+    .execute(&mut *conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -255,8 +255,8 @@ impl Worker {
     }
 }
 
-/// Sends one claimed mail and says what became of it; the outcome is recorded with the rest
-/// of its batch ([`record`]).
+/// Sends one claimed mail and says what became of it; the outcome is recorded with those of
+/// the sends that finished at the same time ([`record`]).
 async fn deliver(env: &Env, mail: &OutboxMail) -> Delivery {
     let (db, metrics) = (&env.worker.db, &env.worker.metrics);
     if mail.announcement_id.is_some() {

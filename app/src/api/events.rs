@@ -120,12 +120,17 @@ pub async fn event_page(event_id: i64) -> Result<EventView, AppError> {
     use sbor_domain::events::Status;
     let ctx = ssr::ctx()?;
     let info = ssr::request_info()?;
-    let page = sbor_domain::events::get_for_page(&ctx.db, event_id).await?;
+    let sbor_domain::events::EventPage {
+        event: e,
+        community_slug,
+        community_name,
+        has_cfp,
+        has_confirmed_talks,
+    } = sbor_domain::events::get_for_page(&ctx.db, event_id).await?;
     let hints = super::talks::ProgrammeHints {
-        has_cfp: page.has_cfp,
-        has_confirmed_talks: page.has_confirmed_talks,
+        has_cfp,
+        has_confirmed_talks,
     };
-    let (e, community_slug, community_name) = (page.event, page.community_slug, page.community_name);
     let can_manage = match &info.user {
         Some(u) => sbor_domain::communities::can_manage(&ctx.db, e.community_id, u).await?,
         None => false,
