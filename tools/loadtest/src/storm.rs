@@ -6,6 +6,8 @@
 //! `--cold`: otherwise the first second would measure the kernel's accept queue — a server
 //! listens with a backlog of 1024 and 2000 simultaneous SYNs overflow it — instead of the RSVP
 //! path. All workers then wait on one barrier so the requests really leave together.
+//! Connections stay open until every answer is in, as browsers keep theirs alive: closing
+//! the early ones while the rest still wait would put 2,000 TCP teardowns into their wait.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -259,14 +261,17 @@ async fn fire(o: &Options, tokens: &[String], event_id: i64, workers: usize) -> 
     let next = Arc::new(AtomicUsize::new(0));
     // The main task waits too, so it knows when the workers were released.
     let barrier = Arc::new(Barrier::new(workers + 1));
+    // Released when every worker has its last answer: only then are connections closed.
+    let finished = Arc::new(Barrier::new(workers));
     let start_cell = Arc::new(std::sync::OnceLock::<Instant>::new());
     let mut tasks = Vec::with_capacity(workers);
     for _ in 0..workers {
         let (host, healthz) = (host.clone(), healthz.clone());
-        let (requests, next, barrier, start_cell, cold, timeout) = (
+        let (requests, next, barrier, finished, start_cell, cold, timeout) = (
             requests.clone(),
             next.clone(),
             barrier.clone(),
+            finished.clone(),
             start_cell.clone(),
             o.cold,
             o.timeout,
@@ -286,6 +291,9 @@ async fn fire(o: &Options, tokens: &[String], event_id: i64, workers: usize) -> 
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 if index >= requests.len() {
+                    // A browser keeps its connection open after answering; closing 2,000 of
+                    // them while others still wait would add the teardown to their wait.
+                    finished.wait().await;
                     return answers;
                 }
                 let sent = Instant::now();
