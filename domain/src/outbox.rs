@@ -265,28 +265,27 @@ pub async fn record(db: &Db, outcomes: &[(OutboxMail, Delivery)]) -> Result<Vec<
 }
 
 async fn record_one(conn: &mut AnyConnection, mail: &OutboxMail, delivery: &Delivery) -> Result<bool> {
-    let (status, next_attempt_at, sent_at, error) = match delivery {
-        Delivery::Sent => ("sent", mail.next_attempt_at, Some(clock::now()), None),
+    // `retry_at`: only a mail going back to the queue gets a new time (NULL keeps the row's).
+    let (status, retry_at, sent_at, error) = match delivery {
+        Delivery::Sent => ("sent", None, Some(clock::now()), None),
         Delivery::Temporary(e) if mail.attempts < MAX_ATTEMPTS => (
             "queued",
-            clock::now() + backoff(mail.attempts),
+            Some(clock::now() + backoff(mail.attempts)),
             None,
             Some(truncate(e)),
         ),
-        Delivery::Temporary(e) | Delivery::Permanent(e) => {
-            ("failed", mail.next_attempt_at, None, Some(truncate(e)))
-        }
+        Delivery::Temporary(e) | Delivery::Permanent(e) => ("failed", None, None, Some(truncate(e))),
     };
     // A mail going back to the queue keeps its secrets: it is still to be sent. A body without
     // secrets is left alone (NULL keeps the stored one) rather than written back unchanged.
     let redacted = |body: &str| Some(redact_secrets(body)).filter(|r| status != "queued" && r != body);
     let done = sqlx::query(
-        "UPDATE outbox SET status = $1, next_attempt_at = $2, sent_at = $3, last_error = $4, \
-         locked_until = NULL, body_text = COALESCE($5, body_text), body_html = COALESCE($6, body_html) \
+        "UPDATE outbox SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), sent_at = $3, \
+         last_error = $4, locked_until = NULL, body_text = COALESCE($5, body_text), body_html = COALESCE($6, body_html) \
          WHERE id = $7 AND status = 'sending' AND locked_until = $8",
     )
     .bind(status)
-    .bind(next_attempt_at)
+    .bind(retry_at)
     .bind(sent_at)
     .bind(error)
     .bind(redacted(&mail.body_text))

@@ -261,17 +261,17 @@ async fn fire(o: &Options, tokens: &[String], event_id: i64, workers: usize) -> 
     let next = Arc::new(AtomicUsize::new(0));
     // The main task waits too, so it knows when the workers were released.
     let barrier = Arc::new(Barrier::new(workers + 1));
-    // Released when every worker has its last answer: only then are connections closed.
-    let finished = Arc::new(Barrier::new(workers));
+    // Where workers leave their connections: they are closed once every answer is in.
+    let kept = Arc::new(std::sync::Mutex::new(Vec::with_capacity(workers)));
     let start_cell = Arc::new(std::sync::OnceLock::<Instant>::new());
     let mut tasks = Vec::with_capacity(workers);
     for _ in 0..workers {
         let (host, healthz) = (host.clone(), healthz.clone());
-        let (requests, next, barrier, finished, start_cell, cold, timeout) = (
+        let (requests, next, barrier, kept, start_cell, cold, timeout) = (
             requests.clone(),
             next.clone(),
             barrier.clone(),
-            finished.clone(),
+            kept.clone(),
             start_cell.clone(),
             o.cold,
             o.timeout,
@@ -293,7 +293,11 @@ async fn fire(o: &Options, tokens: &[String], event_id: i64, workers: usize) -> 
                 if index >= requests.len() {
                     // A browser keeps its connection open after answering; closing 2,000 of
                     // them while others still wait would add the teardown to their wait.
-                    finished.wait().await;
+                    if let Some(c) = conn
+                        && let Ok(mut kept) = kept.lock()
+                    {
+                        kept.push(c);
+                    }
                     return answers;
                 }
                 let sent = Instant::now();
@@ -339,6 +343,7 @@ async fn fire(o: &Options, tokens: &[String], event_id: i64, workers: usize) -> 
     let wall = start.elapsed();
     let server_cores = cpu.and_then(|m| m.cores());
     let rss = rss.map(RssSampler::finish);
+    drop(kept); // the last handle: closes the connections, after everything was measured
     answers.sort_by_key(|a| a.done_us);
     Ok((answers, wall, rss, server_cores))
 }
