@@ -260,15 +260,27 @@ async function readMail(file) {
 }
 
 /**
- * Polls MAIL_DIR for the newest mail to `address` (whose subject matches `subject`, when given)
- * and returns its decoded text part.
+ * The newest mail file in MAIL_DIR now (or '' when there is none): pass it as `after` to
+ * [waitForMail] to accept only mails queued after this moment.
  */
-export async function waitForMail(address, { subject = null } = {}) {
+export async function mailMark() {
+  const files = (await readdir(MAIL_DIR)).filter((f) => f.endsWith('.eml') && !f.startsWith('.')).sort();
+  return files.at(-1) ?? '';
+}
+
+/**
+ * Polls MAIL_DIR for the newest mail to `address` (whose subject matches `subject`, when given)
+ * and returns its decoded text part. With `after` (from [mailMark]) only later mails count:
+ * the worker sends asynchronously, so without it an earlier mail of the same kind (a login link
+ * used up by an earlier test) is found before the new one is written.
+ */
+export async function waitForMail(address, { subject = null, after = '' } = {}) {
   const deadline = Date.now() + MAIL_TIMEOUT_MS;
   const wanted = address.toLowerCase();
   for (;;) {
-    // Skip the writer's `.<id>.eml.tmp` files; sort so the newest (highest id) wins.
-    const files = (await readdir(MAIL_DIR)).filter((f) => f.endsWith('.eml') && !f.startsWith('.')).sort();
+    // Skip the writer's `.<id>.eml.tmp` files; names are zero-padded outbox ids, so sorting
+    // puts them in the order they were queued and the newest (highest id) wins.
+    const files = (await readdir(MAIL_DIR)).filter((f) => f.endsWith('.eml') && !f.startsWith('.') && f > after).sort();
     for (const file of files.reverse()) {
       const mail = await readMail(file);
       const to = mail.to.toLowerCase();
@@ -297,10 +309,19 @@ export function linkIn(mail, pathPrefix) {
 export async function logInByLink(page, email) {
   await open(page, '/login/email', { hydrate: false });
   await page.fill('input[name="email"]', email);
+  const mark = await mailMark();
   await submitAndLoad(page, submitButton(page));
-  const mail = await waitForMail(email, { subject: /log ?in|вход/i });
+  const mail = await waitForMail(email, { subject: /log ?in|вход/i, after: mark });
   await open(page, linkIn(mail, '/login/link?token='), { hydrate: false });
-  await submitAndLoad(page, submitButton(page));
+  // A refused link leaves a hydrated page where it is, with the reason in the form: say it.
+  const loaded = armed(page.waitForEvent('load'));
+  await submitButton(page).click();
+  try {
+    await loaded;
+  } catch (e) {
+    const why = (await page.locator('main .form-error').allTextContents()).join(' ').trim();
+    throw new Error(`the login link loaded no page${why ? `: "${why}"` : ''} (${e.message.split('\n')[0]})`);
+  }
   assert(pathOf(page) !== '/login/link', `still on the link page: ${page.url()}`);
 }
 
