@@ -261,7 +261,8 @@ async function readMail(file) {
 
 /**
  * The newest mail file in MAIL_DIR now (or '' when there is none): pass it as `after` to
- * [waitForMail] to accept only mails queued after this moment.
+ * [waitForMail] to ignore every mail already written (every mail queued later is accepted).
+ * Test data directories are fresh, so ids only grow and fit the 8 digits of the names.
  */
 export async function mailMark() {
   const files = (await readdir(MAIL_DIR)).filter((f) => f.endsWith('.eml') && !f.startsWith('.')).sort();
@@ -313,16 +314,22 @@ export async function logInByLink(page, email) {
   await submitAndLoad(page, submitButton(page));
   const mail = await waitForMail(email, { subject: /log ?in|вход/i, after: mark });
   await open(page, linkIn(mail, '/login/link?token='), { hydrate: false });
-  // A refused link leaves a hydrated page where it is, with the reason in the form: say it.
+  // The page says up front when a link is used or expired; a refused link also leaves a
+  // hydrated page where it is, with the reason in the form. Either way, say the reason.
+  const why = async () => [...new Set(await page.locator('main .form-error').allTextContents())].join(' ').trim();
+  const upFront = await why();
+  assert(!upFront, `the login link is refused: "${upFront}" (${page.url()})`);
   const loaded = armed(page.waitForEvent('load'));
   await submitButton(page).click();
   try {
     await loaded;
   } catch (e) {
-    const why = (await page.locator('main .form-error').allTextContents()).join(' ').trim();
-    throw new Error(`the login link loaded no page${why ? `: "${why}"` : ''} (${e.message.split('\n')[0]})`);
+    const reason = await why();
+    throw new Error(`the login link loaded no page${reason ? `: "${reason}"` : ''} (${e.message.split('\n')[0]})`);
   }
-  assert(pathOf(page) !== '/login/link', `still on the link page: ${page.url()}`);
+  if (pathOf(page) === '/login/link') {
+    throw new Error(`still on the link page: "${await why()}" (${page.url()})`);
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   hydratingPage,
   linkIn,
   logInByLink,
+  mailMark,
   newPage,
   open,
   pathOf,
@@ -37,6 +38,8 @@ async function talkFlow(browser) {
   const consoleErrors = [];
   let conference = null;
   let talkPath = null;
+  // The newest mail before Lucas applies the decisions: Kate's acceptance comes after it.
+  let acceptedMark = '';
   let kate;
 
   await f.step('Kate logs in with a mailed link and finds the open call for papers', async () => {
@@ -63,12 +66,13 @@ async function talkFlow(browser) {
     if ((await lang.count()) > 0) await lang.selectOption('en');
     const level = kate.locator('select[name="level"]');
     if ((await level.count()) > 0) await level.selectOption('intermediate');
+    const submitted = await mailMark();
     await submitAndLoad(kate, kate.locator('button[name="intent"][value="submit"]'));
     assert(/^\/talks\/\d+$/.test(pathOf(kate)), `landed on ${kate.url()}`);
     talkPath = pathOf(kate);
     const body = (await kate.locator('main').textContent()) ?? '';
     assert(body.includes(TITLE) && /submitted/i.test(body), 'the talk page shows it submitted');
-    const received = await waitForMail(KATE, { subject: /received/i });
+    const received = await waitForMail(KATE, { subject: /received/i, after: submitted });
     assert(received.text.includes(TITLE), `the receipt names the talk: ${received.subject}`);
   });
 
@@ -76,8 +80,9 @@ async function talkFlow(browser) {
     await open(kate, talkPath);
     await kate.fill('input[name="email"]', TOM);
     const invite = kate.locator('form', { has: kate.locator('input[name="email"]') }).locator('button[type="submit"]');
+    const invited = await mailMark();
     await submitAndLoad(kate, invite);
-    const mail = await waitForMail(TOM, { subject: /invit|co-?speaker/i });
+    const mail = await waitForMail(TOM, { subject: /invit|co-?speaker/i, after: invited });
     const tom = await personPage(browser, TOM, consoleErrors);
     f.page = tom;
     await open(tom, linkIn(mail, '/invitations/talk?token='));
@@ -123,13 +128,14 @@ async function talkFlow(browser) {
     assert(score.startsWith('4'), `the weighted score is 4, shown "${score}"`);
     await submitAndLoad(lucas, row.locator('button', { hasText: /^Accept$/ }));
     await open(lucas, `/e/${eventId}/talks`);
+    acceptedMark = await mailMark();
     await submitAndLoad(lucas, lucas.locator('main button', { hasText: /Apply/ }));
     await lucas.context().close();
     f.page = kate;
   });
 
   await f.step('Kate gets the acceptance mail, confirms, and the talk has a public page', async () => {
-    const mail = await waitForMail(KATE, { subject: /accepted/i });
+    const mail = await waitForMail(KATE, { subject: /accepted/i, after: acceptedMark });
     const link = linkIn(mail, '/talks/');
     await open(kate, link);
     await submitAndLoad(kate, kate.locator('main button', { hasText: /^Confirm/ }));
