@@ -278,7 +278,11 @@ async fn record_one(conn: &mut AnyConnection, mail: &OutboxMail, delivery: &Deli
     };
     // A mail going back to the queue keeps its secrets: it is still to be sent. A body without
     // secrets is left alone (NULL keeps the stored one) rather than written back unchanged.
-    let redacted = |body: &str| Some(redact_secrets(body)).filter(|r| status != "queued" && r != body);
+    let redacted = |body: &str| {
+        (status != "queued")
+            .then(|| redact_secrets(body))
+            .filter(|r| r != body)
+    };
     let done = sqlx::query(
         "UPDATE outbox SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), sent_at = $3, \
          last_error = $4, locked_until = NULL, body_text = COALESCE($5, body_text), body_html = COALESCE($6, body_html) \

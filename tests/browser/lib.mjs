@@ -265,8 +265,15 @@ async function readMail(file) {
  * Test data directories are fresh, so ids only grow and fit the 8 digits of the names.
  */
 export async function mailMark() {
-  const files = (await readdir(MAIL_DIR)).filter((f) => f.endsWith('.eml') && !f.startsWith('.')).sort();
-  return files.at(-1) ?? '';
+  return (await mailFiles()).at(-1) ?? '';
+}
+
+/**
+ * The mail files in MAIL_DIR, oldest first: names are zero-padded outbox ids, so sorting puts
+ * them in the order they were queued. Skips the writer's `.<id>.eml.tmp` files.
+ */
+async function mailFiles() {
+  return (await readdir(MAIL_DIR)).filter((f) => f.endsWith('.eml') && !f.startsWith('.')).sort();
 }
 
 /**
@@ -279,9 +286,8 @@ export async function waitForMail(address, { subject = null, after = '' } = {}) 
   const deadline = Date.now() + MAIL_TIMEOUT_MS;
   const wanted = address.toLowerCase();
   for (;;) {
-    // Skip the writer's `.<id>.eml.tmp` files; names are zero-padded outbox ids, so sorting
-    // puts them in the order they were queued and the newest (highest id) wins.
-    const files = (await readdir(MAIL_DIR)).filter((f) => f.endsWith('.eml') && !f.startsWith('.') && f > after).sort();
+    // The newest (highest id) wins.
+    const files = (await mailFiles()).filter((f) => f > after);
     for (const file of files.reverse()) {
       const mail = await readMail(file);
       const to = mail.to.toLowerCase();

@@ -291,8 +291,7 @@ async fn fire(o: &Options, tokens: &[String], event_id: i64, workers: usize) -> 
             loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 if index >= requests.len() {
-                    // A browser keeps its connection open after answering; closing 2,000 of
-                    // them while others still wait would add the teardown to their wait.
+                    // Kept open until every answer is in (see the module docs).
                     if let Some(c) = conn
                         && let Ok(mut kept) = kept.lock()
                     {
