@@ -86,7 +86,9 @@ if [ "$backend" = postgres ]; then
 else
   url="sqlite://$work/sbor.db"
 fi
-port=$((20000 + RANDOM % 20000))
+# Below Linux's ephemeral range (32768 and up): a port chosen there can be the local end of an
+# outgoing connection (to PostgreSQL, or the last run's storm) and the server would fail to bind.
+port=$((20000 + RANDOM % 12000))
 base="http://127.0.0.1:$port"
 
 # Appends a measurement's Markdown to $md and its JSON line to $jsonl, echoing both.
