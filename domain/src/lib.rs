@@ -12,6 +12,7 @@ pub mod coalesce;
 pub mod communities;
 pub mod csv;
 pub mod db;
+pub mod deferred_mail;
 pub mod email;
 pub mod error;
 pub mod events;

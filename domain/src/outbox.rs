@@ -19,7 +19,7 @@ use crate::clock::{self, HOUR, MINUTE, Micros, SECOND};
 use crate::{Backend, Db, Result, tokens};
 
 /// A mail rendered in its recipient's language.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rendered {
     pub subject: String,
     pub text: String,
@@ -34,6 +34,8 @@ pub struct NewMail {
     pub mail: Rendered,
     /// An iCalendar file to attach (`invite.ics`).
     pub ics: Option<String>,
+    /// Set for a mail rendered only when it is sent ([`NewMail::deferred`]).
+    pub render: Option<String>,
 }
 
 impl NewMail {
@@ -44,6 +46,17 @@ impl NewMail {
             to: to.to_owned(),
             mail,
             ics: None,
+            render: None,
+        }
+    }
+
+    /// A mail queued unrendered: `render` (JSON) says what to render when it is claimed, and
+    /// subject and bodies stay empty until then (see `rsvp::render_deferred`). For mails queued
+    /// by the hundred under a lock, where rendering them there would make everyone wait.
+    pub fn deferred(key: String, kind: &'static str, to: &str, render: String) -> NewMail {
+        NewMail {
+            render: Some(render),
+            ..NewMail::new(key, kind, to, Rendered::default())
         }
     }
 }
@@ -80,9 +93,9 @@ pub async fn enqueue_many_in(conn: &mut AnyConnection, site: &Site, mails: Vec<N
         let chunk: Vec<NewMail> = mails.by_ref().take(crate::db::ROWS_PER_INSERT).collect();
         let sql = format!(
             "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, \
-             message_id, next_attempt_at, created_at, ics) VALUES {} \
+             message_id, next_attempt_at, created_at, ics, render) VALUES {} \
              ON CONFLICT (idempotency_key) DO NOTHING",
-            crate::db::values_placeholders(crate::db::Backend::of(&*conn), chunk.len(), 10)
+            crate::db::values_placeholders(crate::db::Backend::of(&*conn), chunk.len(), 11)
         );
         let mut q = sqlx::query(&sql);
         for mail in chunk {
@@ -97,7 +110,8 @@ pub async fn enqueue_many_in(conn: &mut AnyConnection, site: &Site, mails: Vec<N
                 .bind(message_id)
                 .bind(now)
                 .bind(now)
-                .bind(mail.ics);
+                .bind(mail.ics)
+                .bind(mail.render);
         }
         q.execute(&mut *conn).await?;
     }
@@ -133,10 +147,14 @@ pub struct OutboxMail {
     /// Set on an announcement's rows: the body comes from the announcement, not the row.
     pub announcement_id: Option<i64>,
     pub user_id: Option<i64>,
+    /// Set on a row queued unrendered ([`NewMail::deferred`]): what to render it from. Its
+    /// subject, bodies and calendar file are filled in after it is claimed, and stored once it
+    /// is sent or has failed.
+    pub render: Option<String>,
 }
 
 const COLUMNS: &str = "id, kind, recipient, subject, body_text, body_html, message_id, status, \
-                       attempts, next_attempt_at, last_error, created_at, sent_at, locked_until, ics, announcement_id, user_id";
+                       attempts, next_attempt_at, last_error, created_at, sent_at, locked_until, ics, announcement_id, user_id, render";
 
 impl OutboxMail {
     fn from_row(r: &AnyRow) -> Result<OutboxMail> {
@@ -158,6 +176,7 @@ impl OutboxMail {
             ics: r.try_get("ics")?,
             announcement_id: r.try_get("announcement_id")?,
             user_id: r.try_get("user_id")?,
+            render: r.try_get("render")?,
         })
     }
 }
@@ -277,15 +296,20 @@ async fn record_one(conn: &mut AnyConnection, mail: &OutboxMail, delivery: &Deli
         Delivery::Temporary(e) | Delivery::Permanent(e) => ("failed", None, None, Some(truncate(e))),
     };
     // A mail going back to the queue keeps its secrets: it is still to be sent. A body without
-    // secrets is left alone (NULL keeps the stored one) rather than written back unchanged.
+    // secrets is left alone (NULL keeps the stored one) rather than written back unchanged,
+    // except a deferred mail's, whose stored bodies are empty: once finished, it keeps what was
+    // rendered for it, as if it had been rendered when queued.
+    let finished = status != "queued";
+    let deferred = finished && mail.render.is_some();
     let redacted = |body: &str| {
-        (status != "queued")
+        finished
             .then(|| redact_secrets(body))
-            .filter(|r| r != body)
+            .filter(|r| deferred || r != body)
     };
     let done = sqlx::query(
         "UPDATE outbox SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), sent_at = $3, \
-         last_error = $4, locked_until = NULL, body_text = COALESCE($5, body_text), body_html = COALESCE($6, body_html) \
+         last_error = $4, locked_until = NULL, body_text = COALESCE($5, body_text), body_html = COALESCE($6, body_html), \
+         subject = COALESCE($9, subject), ics = COALESCE($10, ics) \
          WHERE id = $7 AND status = 'sending' AND locked_until = $8",
     )
     .bind(status)
@@ -296,6 +320,8 @@ async fn record_one(conn: &mut AnyConnection, mail: &OutboxMail, delivery: &Deli
     .bind(redacted(&mail.body_html))
     .bind(mail.id)
     .bind(mail.locked_until)
+    .bind(deferred.then_some(mail.subject.as_str()))
+    .bind(if deferred { mail.ics.as_deref() } else { None })
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -31,7 +31,7 @@ use crate::error::{DomainError, Result};
 use crate::events::{self, Event};
 use crate::outbox::{self, NewMail};
 use crate::rsvp::{self, Outcome, RsvpStatus};
-use crate::{Db, waitlist};
+use crate::{Db, deferred_mail, waitlist};
 
 /// Answers applied in one transaction at most: keeps a batch's statements within the bind
 /// parameter limits and its lock hold short.
@@ -194,13 +194,15 @@ pub async fn apply(
         }
         pending.rsvps.push((user.id, status, guests, arrival));
         let party_too_big = status == RsvpStatus::Waitlisted && free.is_some_and(|f| f > 0);
-        if let Some((kind, m)) = rsvp::answer_mail(status, position, party_too_big) {
-            let key = rsvp::answer_mail_key(kind, &event, user.id, arrival);
-            let to = (user.email.as_str(), user.display_name.as_str(), user.lang);
-            pending
-                .mails
-                .push(rsvp::rsvp_mail(site, &event, to, kind, key, m));
-        }
+        // Rendered by the mail worker, not here under the lock (see `deferred_mail`).
+        pending.mails.extend(deferred_mail::rsvp_answer(
+            &event,
+            user,
+            status,
+            position,
+            party_too_big,
+            arrival,
+        ));
         outcomes.push(Ok(Outcome {
             status,
             guests,

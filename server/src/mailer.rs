@@ -11,9 +11,9 @@ use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sbor_domain::Db;
 use sbor_domain::accounts::Site;
-use sbor_domain::announcements;
 use sbor_domain::checkin::SigningKey;
 use sbor_domain::outbox::{self, Delivery, OutboxMail};
+use sbor_domain::{announcements, deferred_mail};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
@@ -207,16 +207,28 @@ impl Worker {
                 }
             }
             match outbox::claim_due(&w.db, claim_limit(w.concurrency, w.rate)).await {
-                Ok(batch) if !batch.is_empty() => {
+                Ok(mut batch) if !batch.is_empty() => {
                     env.keep_announcements_of(&batch);
+                    let verdicts = deferred_mail::render(&w.db, &w.site, &mut batch).await;
+                    let mut unsendable = Vec::new();
                     let mut tasks = JoinSet::new();
-                    for mail in batch {
+                    for (mail, verdict) in batch.into_iter().zip(verdicts) {
+                        if let Some(outcome) = verdict {
+                            tracing::warn!(mail_id = mail.id, outcome = ?outcome, "a deferred mail could not be rendered");
+                            w.metrics.observe_mail(match outcome {
+                                Delivery::Permanent(_) => "failed",
+                                _ => "retry",
+                            });
+                            unsendable.push((mail, outcome));
+                            continue;
+                        }
                         let env = env.clone();
                         tasks.spawn(async move {
                             let delivery = deliver(&env, &mail).await;
                             (mail, delivery)
                         });
                     }
+                    record(w, &unsendable).await;
                     // Outcomes are recorded as the sends finish, those that finished together
                     // in one transaction: a delivered mail is marked at once (a crash resends
                     // only what was in flight), yet a fast relay's burst of acceptances costs

@@ -1246,5 +1246,69 @@ async fn batched_rsvps_equal_one_by_one(backend: Backend) {
             sbor_domain::rsvp::counts(&app.db, batched).await.unwrap(),
             sbor_domain::rsvp::counts(&app.db, single).await.unwrap()
         );
+        // The batch queues its fresh answers' mails unrendered (`deferred_mail`); once the
+        // worker has sent them, they read exactly like those rendered at once.
+        app.wait_until(
+            "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')",
+            0,
+        )
+        .await;
+        // Each mail as one line with the event's own id taken out, and whether it was deferred.
+        let sent = |event: i64| {
+            let db = app.db.clone();
+            async move {
+                let own = |s: String| {
+                    s.replace(&format!("/e/{event}"), "/e/ID")
+                        .replace(&format!("event-{event}@"), "event-ID@")
+                };
+                let mut m: Vec<(String, bool)> = sqlx::query(&format!(
+                    "SELECT kind, recipient, status, subject, body_text, body_html, ics, render FROM outbox \
+                     WHERE idempotency_key LIKE kind || ':{event}:%'"
+                ))
+                .fetch_all(db.read())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    // Unfolded (a long line may break inside the event's link); the calendar
+                    // file's creation stamp is the moment it was rendered.
+                    let ics = r.get::<Option<String>, _>("ics").map(|ics| {
+                        own(ics.replace("\r\n ", "").replace("\n ", ""))
+                            .lines()
+                            .filter(|l| !l.starts_with("DTSTAMP"))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    });
+                    let line = format!(
+                        "{} {} {} {:?} {:?} {:?} {ics:?}",
+                        r.get::<String, _>("kind"),
+                        r.get::<String, _>("recipient"),
+                        r.get::<String, _>("status"),
+                        own(r.get("subject")),
+                        own(r.get("body_text")),
+                        own(r.get("body_html")),
+                    );
+                    (line, r.get::<Option<String>, _>("render").is_some())
+                })
+                .collect();
+                m.sort();
+                m
+            }
+        };
+        let (batched_mails, single_mails) = (sent(batched).await, sent(single).await);
+        assert!(
+            batched_mails.iter().any(|m| m.1) && single_mails.iter().all(|m| !m.1),
+            "round {round}: the batch deferred its answers' mails, one by one rendered them at once"
+        );
+        let lines = |m: &[(String, bool)]| m.iter().map(|m| m.0.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            lines(&batched_mails),
+            lines(&single_mails),
+            "round {round}: the same mails, word for word"
+        );
+        assert!(
+            batched_mails.iter().all(|m| m.0.contains(" sent \"")),
+            "round {round}: all sent, with their rendered subject stored"
+        );
     }
 }

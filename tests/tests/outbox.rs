@@ -19,6 +19,7 @@ on_both_backends!(
     two_instances_send_each_mail_once,
     sent_mail_keeps_no_link_secrets,
     claims_take_lapsed_leases_then_the_oldest_due_and_record_writes_each_outcome,
+    a_deferred_mail_without_its_source_fails_with_the_reason,
 );
 
 async fn a_leased_mail_is_left_to_its_worker(backend: Backend) {
@@ -304,6 +305,45 @@ async fn wait_until(app: &TestApp, sql: &str, expected: i64) {
         "timed out waiting for `{sql}` = {expected} (is {})",
         app.count(sql).await
     );
+}
+
+/// A mail queued unrendered (`deferred_mail`) whose event was deleted before it was sent, or
+/// whose stored source cannot be read, is marked failed with the reason and never sent; a mail
+/// in the same claim still goes out.
+async fn a_deferred_mail_without_its_source_fails_with_the_reason(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let gone = r#"{"rsvp_answer":{"event":987654,"name":"Ann","lang":"En","status":"going","position":null,"party_too_big":false}}"#;
+    enqueue(
+        &app,
+        NewMail::deferred("d:1".into(), "rsvp_going", "ann@example.org", gone.into()),
+    )
+    .await;
+    enqueue(
+        &app,
+        NewMail::deferred("d:2".into(), "rsvp_going", "bob@example.org", "{not json".into()),
+    )
+    .await;
+    enqueue(&app, mail(3, "fine@example.org")).await;
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'", 1).await;
+    wait_until(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'failed'", 2).await;
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM outbox WHERE recipient = 'ann@example.org' \
+             AND last_error = 'the event no longer exists'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM outbox WHERE recipient = 'bob@example.org' \
+             AND last_error LIKE 'cannot read what to render the mail from:%'"
+        )
+        .await,
+        1
+    );
+    let sent: Vec<String> = app.smtp.messages().iter().map(|m| m.to.join(",")).collect();
+    assert_eq!(sent.len(), 1, "only the ordinary mail went out: {sent:?}");
 }
 
 async fn temporary_failures_are_retried_then_delivered(backend: Backend) {
