@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::Db;
 use crate::accounts::{Site, User};
 use crate::error::DomainError;
-use crate::events::{self, Event};
+use crate::events::{self, Event, Status as EventStatus};
 use crate::lang::Lang;
 use crate::outbox::{Delivery, NewMail, OutboxMail};
 use crate::rsvp::{self, RsvpStatus};
@@ -66,8 +66,9 @@ pub(crate) fn rsvp_answer(
 
 /// Fills in the subject, bodies and calendar file of the deferred rows among `mails` (others
 /// are left as they are), reading each event once. Returns, for each mail, `None` when it can
-/// be sent, or the outcome to record instead: permanent when there is nothing to render it
-/// from any more (the event was deleted), temporary when the database could not be read.
+/// be sent, or the outcome to record instead: permanent when the mail is no longer wanted or
+/// cannot be made (the event was deleted or cancelled), temporary when the database could not
+/// be read.
 pub async fn render(db: &Db, site: &Site, mails: &mut [OutboxMail]) -> Vec<Option<Delivery>> {
     let mut events: HashMap<i64, Option<Event>> = HashMap::new();
     let mut verdicts = Vec::with_capacity(mails.len());
@@ -108,6 +109,13 @@ async fn render_one(
             let Some(event) = event.as_ref() else {
                 return Err(Delivery::Permanent("the event no longer exists".into()));
             };
+            // Everyone going or waitlisted was told of the cancellation by its own mail; a
+            // confirmation arriving after it would only confuse.
+            if event.status == EventStatus::Cancelled {
+                return Err(Delivery::Permanent(
+                    "the event was cancelled before this mail went out".into(),
+                ));
+            }
             let (kind, answer) = rsvp::answer_mail(RsvpStatus::parse(&status), position, party_too_big)
                 .ok_or_else(|| Delivery::Permanent(format!("no mail for an answer that is {status}")))?;
             let to = (mail.recipient.as_str(), name.as_str(), lang);

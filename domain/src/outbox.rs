@@ -51,7 +51,7 @@ impl NewMail {
     }
 
     /// A mail queued unrendered: `render` (JSON) says what to render when it is claimed, and
-    /// subject and bodies stay empty until then (see `rsvp::render_deferred`). For mails queued
+    /// subject and bodies stay empty until then (see [`crate::deferred_mail::render`]). For mails queued
     /// by the hundred under a lock, where rendering them there would make everyone wait.
     pub fn deferred(key: String, kind: &'static str, to: &str, render: String) -> NewMail {
         NewMail {

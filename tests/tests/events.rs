@@ -18,6 +18,7 @@ on_both_backends!(
     offer_mode_holds_a_seat_until_confirmed_or_expired,
     a_series_makes_dates_and_subscribers_are_rsvped,
     batched_rsvps_equal_one_by_one,
+    a_deferred_answer_mail_is_rendered_at_each_try_and_dropped_once_cancelled,
 );
 
 /// "Every <weekday>" with one date skipped; a subscriber is RSVPed to every occurrence, can
@@ -1311,4 +1312,68 @@ async fn batched_rsvps_equal_one_by_one(backend: Backend) {
             "round {round}: all sent, with their rendered subject stored"
         );
     }
+}
+
+/// An RSVP's mail is queued unrendered (`deferred_mail`): a temporary SMTP failure puts it back
+/// in the queue still unrendered, and the next try renders and sends it; once the event is
+/// cancelled, a confirmation still waiting is dropped with the reason instead of sent after
+/// the cancellation.
+async fn a_deferred_answer_mail_is_rendered_at_each_try_and_dropped_once_cancelled(backend: Backend) {
+    use sbor_tests::RcptRule;
+    let app = TestApp::spawn(backend).await;
+    let (admin, _, event_id) = setup(&app, "", "0", false).await;
+    let (_, a_browser) = app.member("a@example.org", "A").await;
+    let (_, b_browser) = app.member("b@example.org", "B").await;
+    app.smtp.set_rule("a@example.org", RcptRule::TempFail);
+    app.smtp.set_rule("b@example.org", RcptRule::TempFail);
+    rsvp(&app, &a_browser, event_id, "yes", "0").await;
+    rsvp(&app, &b_browser, event_id, "yes", "0").await;
+    app.wait_until(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'rsvp_going' AND status = 'queued' \
+         AND attempts = 1 AND render IS NOT NULL AND subject = ''",
+        2,
+    )
+    .await;
+
+    app.smtp.set_rule("a@example.org", RcptRule::Accept);
+    let due_now = "UPDATE outbox SET next_attempt_at = 0 WHERE status = 'queued'";
+    sqlx::query(due_now).execute(app.db.write()).await.unwrap();
+    let mail = app.mail_about("a@example.org", "You're going").await;
+    assert!(ics_attachment(&mail).is_some(), "the invitation is rendered too");
+    app.wait_until(
+        "SELECT COUNT(*) FROM outbox WHERE recipient = 'a@example.org' AND status = 'sent' \
+         AND subject LIKE 'You''re going%' AND ics IS NOT NULL",
+        1,
+    )
+    .await;
+
+    // B's confirmation waits for its next try (30 s away) while the cancellation goes out.
+    app.smtp.set_rule("b@example.org", RcptRule::Accept);
+    let res = submit_with(
+        &admin,
+        &app.base_url,
+        &format!("/e/{event_id}"),
+        "event_action",
+        &[("event_id", &event_id.to_string()), ("action", "cancel")],
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+    app.mail_about("b@example.org", "Cancelled").await;
+    sqlx::query(due_now).execute(app.db.write()).await.unwrap();
+    app.wait_until(
+        "SELECT COUNT(*) FROM outbox WHERE recipient = 'b@example.org' AND kind = 'rsvp_going' \
+         AND status = 'failed' AND last_error = 'the event was cancelled before this mail went out'",
+        1,
+    )
+    .await;
+    let to_b: Vec<String> = app
+        .smtp
+        .messages_to("b@example.org")
+        .iter()
+        .map(|m| m.subject())
+        .collect();
+    assert!(
+        to_b.iter().all(|s| !s.contains("going")),
+        "no confirmation after the cancellation: {to_b:?}"
+    );
 }

@@ -308,9 +308,14 @@ pub async fn admin_outbox() -> Result<Vec<OutboxEntry>, AppError> {
         .into_iter()
         .map(|m| OutboxEntry {
             id: m.id,
-            kind: m.kind,
+            kind: m.kind.clone(),
             recipient: m.recipient,
-            subject: m.subject,
+            // A mail rendered only when sent has no subject before that: say what kind it is.
+            subject: if m.subject.is_empty() {
+                format!("[{}]", &m.kind)
+            } else {
+                m.subject
+            },
             status: m.status,
             attempts: m.attempts,
             last_error: m.last_error,
