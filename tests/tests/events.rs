@@ -505,6 +505,19 @@ async fn rsvp(
     (to, page)
 }
 
+/// The organizer cancels the event from its page.
+async fn cancel(app: &TestApp, organizer: &reqwest::Client, event_id: i64) {
+    let res = submit_with(
+        organizer,
+        &app.base_url,
+        &format!("/e/{event_id}"),
+        "event_action",
+        &[("event_id", &event_id.to_string()), ("action", "cancel")],
+    )
+    .await;
+    assert_eq!(res.status(), 302);
+}
+
 async fn status_of(app: &TestApp, event_id: i64, user_id: i64) -> String {
     use sqlx::Row;
     sqlx::query("SELECT status FROM rsvps WHERE event_id = $1 AND user_id = $2")
@@ -961,15 +974,7 @@ async fn cancelled_and_closed_events_refuse_rsvps(backend: Backend) {
     let (_, a_browser) = app.member("a@example.org", "A").await;
     let (_, b_browser) = app.member("b@example.org", "B").await;
     rsvp(&app, &a_browser, event_id, "yes", "0").await;
-    let res = submit_with(
-        &admin,
-        &app.base_url,
-        &format!("/e/{event_id}"),
-        "event_action",
-        &[("event_id", &event_id.to_string()), ("action", "cancel")],
-    )
-    .await;
-    assert_eq!(res.status(), 302);
+    cancel(&app, &admin, event_id).await;
     let cancelled = app.mail_about("a@example.org", "Cancelled").await;
     assert!(ics_attachment(&cancelled).unwrap().contains("STATUS:CANCELLED"));
     let (to, page) = rsvp(&app, &b_browser, event_id, "yes", "0").await;
@@ -1349,15 +1354,7 @@ async fn a_deferred_answer_mail_is_rendered_at_each_try_and_dropped_once_cancell
 
     // B's confirmation waits for its next try (30 s away) while the cancellation goes out.
     app.smtp.set_rule("b@example.org", RcptRule::Accept);
-    let res = submit_with(
-        &admin,
-        &app.base_url,
-        &format!("/e/{event_id}"),
-        "event_action",
-        &[("event_id", &event_id.to_string()), ("action", "cancel")],
-    )
-    .await;
-    assert_eq!(res.status(), 302);
+    cancel(&app, &admin, event_id).await;
     app.mail_about("b@example.org", "Cancelled").await;
     sqlx::query(due_now).execute(app.db.write()).await.unwrap();
     app.wait_until(
