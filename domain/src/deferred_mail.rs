@@ -40,7 +40,8 @@ enum Deferred {
 }
 
 /// The mail telling `user` where their fresh answer to `event` landed, or `None` when that
-/// answer gets no mail. Rendered when sent: the same mail [`rsvp::rsvp_mail`] renders at once.
+/// answer gets no mail. Rendered when sent, by the same [`rsvp::render_rsvp_mail`] that renders
+/// the mails queued at once.
 pub(crate) fn rsvp_answer(
     event: &Event,
     user: &User,
@@ -116,14 +117,13 @@ async fn render_one(
                     "the event was cancelled before this mail went out".into(),
                 ));
             }
-            let (kind, answer) = rsvp::answer_mail(RsvpStatus::parse(&status), position, party_too_big)
+            let (_, answer) = rsvp::answer_mail(RsvpStatus::parse(&status), position, party_too_big)
                 .ok_or_else(|| Delivery::Permanent(format!("no mail for an answer that is {status}")))?;
-            let to = (mail.recipient.as_str(), name.as_str(), lang);
-            let rendered = rsvp::rsvp_mail(site, event, to, kind, String::new(), answer);
-            mail.subject = rendered.mail.subject;
-            mail.body_text = rendered.mail.text;
-            mail.body_html = rendered.mail.html;
-            mail.ics = rendered.ics;
+            let (rendered, ics) = rsvp::render_rsvp_mail(site, event, (&name, lang), answer);
+            mail.subject = rendered.subject;
+            mail.body_text = rendered.text;
+            mail.body_html = rendered.html;
+            mail.ics = ics;
             Ok(())
         }
     }

@@ -300,11 +300,11 @@ async fn record_one(conn: &mut AnyConnection, mail: &OutboxMail, delivery: &Deli
     // except a deferred mail's, whose stored bodies are empty: once finished, it keeps what was
     // rendered for it, as if it had been rendered when queued.
     let finished = status != "queued";
-    let deferred = finished && mail.render.is_some();
+    let store_rendered = finished && mail.render.is_some();
     let redacted = |body: &str| {
         finished
             .then(|| redact_secrets(body))
-            .filter(|r| deferred || r != body)
+            .filter(|r| store_rendered || r != body)
     };
     let done = sqlx::query(
         "UPDATE outbox SET status = $1, next_attempt_at = COALESCE($2, next_attempt_at), sent_at = $3, \
@@ -320,8 +320,8 @@ async fn record_one(conn: &mut AnyConnection, mail: &OutboxMail, delivery: &Deli
     .bind(redacted(&mail.body_html))
     .bind(mail.id)
     .bind(mail.locked_until)
-    .bind(deferred.then_some(mail.subject.as_str()))
-    .bind(if deferred { mail.ics.as_deref() } else { None })
+    .bind(store_rendered.then_some(mail.subject.as_str()))
+    .bind(mail.ics.as_deref().filter(|_| store_rendered))
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -566,20 +566,22 @@ async fn queue_rsvp_mail(
         .await?;
     let (email, name): (String, String) = (row.try_get("email")?, row.try_get("display_name")?);
     let lang = Lang::parse(&row.try_get::<String, _>("lang")?).unwrap_or_default();
-    let new = rsvp_mail(site, event, (&email, &name, lang), kind, key, mail);
+    let (rendered, ics) = render_rsvp_mail(site, event, (&name, lang), mail);
+    let new = NewMail {
+        ics,
+        ..NewMail::new(key, kind, &email, rendered)
+    };
     outbox::enqueue_in(tx, site, new).await
 }
 
-/// Renders an RSVP mail to `(email, name, language)`, with the calendar invitation when it
-/// confirms a seat.
-pub(crate) fn rsvp_mail(
+/// Renders an RSVP mail to `(name, language)`, with the calendar invitation when it confirms
+/// a seat. Used when the mail is queued, and by `deferred_mail` when it is sent.
+pub(crate) fn render_rsvp_mail(
     site: &Site,
     event: &Event,
-    (email, name, lang): (&str, &str, Lang),
-    kind: &'static str,
-    key: String,
+    (name, lang): (&str, Lang),
     mail: RsvpMail,
-) -> NewMail {
+) -> (Rendered, Option<String>) {
     let url = site.link(&format!("/e/{}", event.id));
     let when = mail_templates::when_in(lang, event);
     let t = &event.title;
@@ -645,11 +647,7 @@ pub(crate) fn rsvp_mail(
     let rendered = mail_templates::render(lang, &template);
     let seat = matches!(mail, RsvpMail::Going | RsvpMail::Promoted | RsvpMail::Approved);
     // (An offered seat gets its invitation when it is confirmed.)
-    let ics = seat.then(|| ics::event_calendar(site, event));
-    NewMail {
-        ics,
-        ..NewMail::new(key, kind, email, rendered)
-    }
+    (rendered, seat.then(|| ics::event_calendar(site, event)))
 }
 
 /// Mails everyone whose RSVP has one of `statuses` (event changed, cancelled), in their

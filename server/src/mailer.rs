@@ -215,10 +215,7 @@ impl Worker {
                     for (mail, verdict) in batch.into_iter().zip(verdicts) {
                         if let Some(outcome) = verdict {
                             tracing::warn!(mail_id = mail.id, outcome = ?outcome, "a deferred mail could not be rendered");
-                            w.metrics.observe_mail(match outcome {
-                                Delivery::Permanent(_) => "failed",
-                                _ => "retry",
-                            });
+                            w.metrics.observe_mail(outcome_label(&outcome));
                             unsendable.push((mail, outcome));
                             continue;
                         }
@@ -281,18 +278,13 @@ async fn deliver(env: &Env, mail: &OutboxMail) -> Delivery {
             SEND_TIMEOUT.as_secs()
         ))),
     };
-    match result {
-        Ok(()) => {
-            metrics.observe_mail("sent");
-            Delivery::Sent
-        }
+    let delivery = match result {
+        Ok(()) => Delivery::Sent,
         Err(SendError::Temporary(e)) => {
-            metrics.observe_mail("retry");
             tracing::warn!(mail_id = mail.id, attempts = mail.attempts, error = %e, "temporary mail failure");
             Delivery::Temporary(e)
         }
         Err(SendError::Permanent(e)) => {
-            metrics.observe_mail("failed");
             tracing::warn!(mail_id = mail.id, error = %e, "permanent mail failure");
             // A bounced address gets no more announcements (account mail still goes out).
             if mail.announcement_id.is_some()
@@ -302,6 +294,17 @@ async fn deliver(env: &Env, mail: &OutboxMail) -> Delivery {
             }
             Delivery::Permanent(e)
         }
+    };
+    metrics.observe_mail(outcome_label(&delivery));
+    delivery
+}
+
+/// The `outcome` label of `sbor_mail_deliveries_total`.
+fn outcome_label(delivery: &Delivery) -> &'static str {
+    match delivery {
+        Delivery::Sent => "sent",
+        Delivery::Temporary(_) => "retry",
+        Delivery::Permanent(_) => "failed",
     }
 }
 
