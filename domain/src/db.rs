@@ -58,6 +58,34 @@ pub struct Db {
     write: AnyPool,
 }
 
+/// A connection idle for longer than this is pinged before it is handed out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// What every pool shares.
+///
+/// A burst (an RSVP storm) queues for connections rather than failing fast: a request that
+/// waits 20 s is better than an error page.
+///
+/// sqlx pings a connection at every checkout by default: one more round trip before each
+/// query, and under load every round trip waits for a core (an RSVP batch or a session lookup
+/// is a chain of them). Only a connection that sat idle is pinged here: that is the one a
+/// database restart or a dropped TCP connection would have broken, and a failed ping makes
+/// the pool open a fresh connection instead.
+fn pool_options(max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for < PING_AFTER_IDLE {
+                    return Ok(true);
+                }
+                Ok(sqlx::Connection::ping(conn).await.is_ok())
+            })
+        })
+}
+
 impl Db {
     /// Connects (creating a SQLite file and its folder when missing). Does not migrate.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db> {
@@ -65,13 +93,7 @@ impl Db {
         let backend = Backend::from_url(url)?;
         match backend {
             Backend::Postgres => {
-                // A burst (an RSVP storm) queues for connections rather than failing fast: a
-                // request that waits 20 s is better than an error page.
-                let pool = AnyPoolOptions::new()
-                    .max_connections(max_connections)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .connect(url)
-                    .await?;
+                let pool = pool_options(max_connections).connect(url).await?;
                 Ok(Db {
                     backend,
                     read: pool.clone(),
@@ -81,15 +103,11 @@ impl Db {
             Backend::Sqlite => {
                 let url = sqlite_url_with_create(url)?;
                 let opts = AnyConnectOptions::from_str(&url)?;
-                let write = AnyPoolOptions::new()
-                    .max_connections(1)
-                    .acquire_timeout(Duration::from_secs(30))
+                let write = pool_options(1)
                     .after_connect(|conn, _meta| sqlite_pragmas(conn))
                     .connect_with(opts.clone())
                     .await?;
-                let read = AnyPoolOptions::new()
-                    .max_connections(max_connections.max(1))
-                    .acquire_timeout(Duration::from_secs(30))
+                let read = pool_options(max_connections.max(1))
                     .after_connect(|conn, _meta| sqlite_pragmas(conn))
                     .connect_with(opts)
                     .await?;

@@ -89,7 +89,14 @@ impl Work for Lookups {
 
     async fn run(&self, _key: (), jobs: Vec<Self::Job>) {
         let hashes: Vec<&str> = jobs.iter().map(|(h, _)| h.as_str()).collect();
-        match users_by_hash(&self.db, &hashes).await {
+        let started = std::time::Instant::now();
+        let found = users_by_hash(&self.db, &hashes).await;
+        tracing::debug!(
+            sessions = jobs.len(),
+            micros = started.elapsed().as_micros() as u64,
+            "session lookup batch"
+        );
+        match found {
             Ok(mut found) => {
                 for (hash, reply) in jobs {
                     let _ = reply.send(Ok(found.remove(&hash)));
