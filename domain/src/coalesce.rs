@@ -24,12 +24,20 @@ pub trait Work: Send + Sync + 'static {
     /// Jobs in one batch at most.
     const MAX_BATCH: usize;
     /// Whether the first batch of a burst waits for more jobs while they keep coming (see
-    /// [`Inner::gather`]); `None` starts it at once.
+    /// [`Gather`]); `None` starts it at once.
     const GATHER: Option<Gather> = None;
     fn run(&self, key: Self::Key, jobs: Vec<Self::Job>) -> impl Future<Output = ()> + Send;
 }
 
-/// How a first batch waits for more jobs ([`Work::GATHER`]).
+/// How the first batch of a burst waits for more jobs ([`Work::GATHER`]): when a drainer starts
+/// for an idle key, it looks at the queue every millisecond and starts the batch once no job
+/// came for `quiet`, the batch is full, or `limit` has passed.
+///
+/// Why: when a burst starts, the first job would otherwise run alone. Under a burst the
+/// machine's cores are busy taking in the other requests, so that one-job batch takes
+/// nearly as long as a full one (30–50 ms for an RSVP on PostgreSQL in a 2,000-member
+/// storm), and everyone who arrived meanwhile waits for it before their own batch starts.
+/// A job that comes alone waits `quiet` (rounded up to whole milliseconds, plus one).
 #[derive(Clone, Copy, Debug)]
 pub struct Gather {
     /// The burst has ended when no job came for this long. Jobs come in clumps, as the
@@ -122,8 +130,8 @@ impl<W: Work> Inner<W> {
             key,
             armed: true,
         };
-        if let Some(limit) = W::GATHER {
-            self.gather(key, limit).await;
+        if let Some(gather) = W::GATHER {
+            self.gather(key, gather).await;
         }
         loop {
             let jobs: Vec<W::Job> = {
@@ -146,14 +154,8 @@ impl<W: Work> Inner<W> {
 }
 
 impl<W: Work> Inner<W> {
-    /// Lets the key's queue fill before the first batch while jobs keep arriving: until none
-    /// came for `gather.quiet`, the batch is full, or `gather.limit` has passed.
-    ///
-    /// Why: when a burst starts, the first job would otherwise run alone. Under a burst the
-    /// machine's cores are busy taking in the other requests, so that one-job batch takes
-    /// nearly as long as a full one (30–50 ms for an RSVP on PostgreSQL in a 2,000-member
-    /// storm), and everyone who arrived meanwhile waits for it before their own batch starts.
-    /// A job that comes alone waits `gather.quiet`.
+    /// Lets the key's queue fill before the first batch while jobs keep arriving (see
+    /// [`Gather`]).
     async fn gather(&self, key: W::Key, gather: Gather) {
         let start = tokio::time::Instant::now();
         let (mut seen, mut grew) = (self.queued(key), start);
@@ -265,14 +267,41 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_burst_in_clumps_is_gathered_into_one_first_batch() {
+    async fn jobs_coming_closer_than_the_quiet_time_are_gathered_into_one_first_batch() {
         // Without gathering, the first job runs alone.
-        let first = submit_spaced(&Coalescer::new(Sum), 3, Duration::from_millis(50)).await;
+        let first = submit_spaced(&Coalescer::new(Sum), 3, Duration::from_millis(200)).await;
         assert_eq!(first[0].0, 1);
         // With it, jobs 20 ms apart (gaps shorter than the quiet time) join the first batch.
         let gathered =
             submit_spaced(&Coalescer::new(Gathering::<10_000>), 5, Duration::from_millis(20)).await;
         assert_eq!(gathered, vec![(5, 10); 5]);
+    }
+
+    /// Gathering stops as soon as a batch is full: the first `MAX_BATCH` jobs, submitted at
+    /// once, do not wait for the quiet time (10 s here).
+    #[tokio::test]
+    async fn gathering_stops_when_the_batch_is_full() {
+        struct Full;
+        impl Work for Full {
+            type Key = u8;
+            type Job = SumJob;
+            const MAX_BATCH: usize = 8;
+            const GATHER: Option<Gather> = Some(Gather {
+                quiet: Duration::from_secs(10),
+                limit: Duration::from_secs(20),
+            });
+            async fn run(&self, _key: u8, jobs: Vec<Self::Job>) {
+                answer_sums(jobs)
+            }
+        }
+        let started = std::time::Instant::now();
+        let answers = submit_spaced(&Coalescer::new(Full), 8, Duration::ZERO).await;
+        assert_eq!(answers, vec![(8, 28); 8]);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test]

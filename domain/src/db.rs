@@ -66,11 +66,16 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 /// A burst (an RSVP storm) queues for connections rather than failing fast: a request that
 /// waits 20 s is better than an error page.
 ///
-/// sqlx pings a connection at every checkout by default: one more round trip before each
-/// query, and under load every round trip waits for a core (an RSVP batch or a session lookup
-/// is a chain of them). Only a connection that sat idle is pinged here: that is the one a
-/// database restart or a dropped TCP connection would have broken, and a failed ping makes
-/// the pool open a fresh connection instead.
+/// sqlx (0.8) pings a connection twice per use by default: when it goes back to the pool
+/// (always) and again when it is next checked out. That second ping is one more round trip
+/// before each query, and under load every round trip waits for a core (an RSVP batch or a
+/// session lookup is a chain of them). Here a connection is pinged at checkout only if it sat
+/// idle for [`PING_AFTER_IDLE`]: a connection used more recently passed its release ping less
+/// than that ago. A failed ping makes sqlx drop the connection and open a fresh one.
+///
+/// The price: when the database restarts or fails over, a connection used within the last
+/// second is handed out unchecked, and its query fails once (an error page, a 503 from
+/// `/readyz`) before sqlx discards it; at most one failure per pooled connection.
 fn pool_options(max_connections: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max_connections)
@@ -81,7 +86,9 @@ fn pool_options(max_connections: u32) -> AnyPoolOptions {
                 if meta.idle_for < PING_AFTER_IDLE {
                     return Ok(true);
                 }
-                Ok(sqlx::Connection::ping(conn).await.is_ok())
+                // An error (not `Ok(false)`) makes sqlx close the dead connection without
+                // the goodbye a graceful close would send, and log why.
+                sqlx::Connection::ping(conn).await.map(|()| true)
             })
         })
 }

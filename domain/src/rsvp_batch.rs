@@ -10,7 +10,8 @@
 //!
 //! How: answers are queued per event through a [`Coalescer`] (up to [`MAX_BATCH`] per batch).
 //! When answers start coming to an idle event, the first batch waits while they keep coming
-//! (until none came for 4 ms, at most 25 ms: [`GATHER`]); a lone answer waits 4 ms.
+//! (until none came for 4 ms, at most 25 ms: [`GATHER`]); a lone answer waits those 4 ms
+//! (about 5: timers round up to the next millisecond).
 //! A fresh answer (the person has no RSVP yet) is decided in memory and written
 //! with the rest of the batch; anything else (changing or withdrawing an answer, which may move
 //! the waitlist) goes through [`rsvp::respond_locked`] inside a savepoint after the rows so far
