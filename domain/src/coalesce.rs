@@ -3,9 +3,8 @@
 //!
 //! Why: under a burst (2,000 members answering the moment RSVPs open) the cost is the number
 //! of database round trips and transactions, not the work inside them. One statement for many
-//! jobs costs little more than for one. With no burst a job runs at once, alone; a kind of work
-//! may choose to let the first batch of a burst wait a few milliseconds for the jobs right
-//! behind it ([`Work::GATHER`]), and then a job that comes alone waits that long.
+//! jobs costs little more than for one. With no burst a job runs at once, alone, so nothing
+//! waits for a timer or a batch to fill.
 //!
 //! How: the first job for an idle key starts a drainer task; jobs arriving meanwhile join the
 //! key's queue; the drainer takes up to [`Work::MAX_BATCH`] at a time until the queue is empty.
@@ -14,7 +13,6 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// What a [`Coalescer`] runs: a batch of jobs for one key. Each job carries its own way of
 /// answering (a oneshot sender); a job dropped unanswered tells its caller the batch failed.
@@ -23,29 +21,7 @@ pub trait Work: Send + Sync + 'static {
     type Job: Send + 'static;
     /// Jobs in one batch at most.
     const MAX_BATCH: usize;
-    /// Whether the first batch of a burst waits for more jobs while they keep coming (see
-    /// [`Gather`]); `None` starts it at once.
-    const GATHER: Option<Gather> = None;
     fn run(&self, key: Self::Key, jobs: Vec<Self::Job>) -> impl Future<Output = ()> + Send;
-}
-
-/// How the first batch of a burst waits for more jobs ([`Work::GATHER`]): when a drainer starts
-/// for an idle key, it looks at the queue every millisecond and starts the batch once no job
-/// came for `quiet`, the batch is full, or `limit` has passed.
-///
-/// Why: when a burst starts, the first job would otherwise run alone. Under a burst the
-/// machine's cores are busy taking in the other requests, so that one-job batch takes
-/// nearly as long as a full one (30–50 ms for an RSVP on PostgreSQL in a 2,000-member
-/// storm), and everyone who arrived meanwhile waits for it before their own batch starts.
-/// A job that comes alone waits `quiet` (rounded up to whole milliseconds, plus one).
-#[derive(Clone, Copy, Debug)]
-pub struct Gather {
-    /// The burst has ended when no job came for this long. Jobs come in clumps, as the
-    /// requests ahead of them finish their own steps (a session lookup answers up to 256 at
-    /// once), and the gaps between clumps must not look like the end.
-    pub quiet: Duration,
-    /// The longest the first batch waits, however long the burst.
-    pub limit: Duration,
 }
 
 pub struct Coalescer<W: Work> {
@@ -130,9 +106,6 @@ impl<W: Work> Inner<W> {
             key,
             armed: true,
         };
-        if let Some(gather) = W::GATHER {
-            self.gather(key, gather).await;
-        }
         loop {
             let jobs: Vec<W::Job> = {
                 let mut queues = self.queues.lock().expect("coalescer lock");
@@ -152,33 +125,6 @@ impl<W: Work> Inner<W> {
         }
     }
 }
-
-impl<W: Work> Inner<W> {
-    /// Lets the key's queue fill before the first batch while jobs keep arriving (see
-    /// [`Gather`]).
-    async fn gather(&self, key: W::Key, gather: Gather) {
-        let start = tokio::time::Instant::now();
-        let (mut seen, mut grew) = (self.queued(key), start);
-        loop {
-            tokio::time::sleep(GATHER_STEP).await;
-            let now = tokio::time::Instant::now();
-            let n = self.queued(key);
-            if n > seen {
-                (seen, grew) = (n, now);
-            }
-            if n >= W::MAX_BATCH || now - grew >= gather.quiet || now - start >= gather.limit {
-                return;
-            }
-        }
-    }
-
-    fn queued(&self, key: W::Key) -> usize {
-        self.queues.lock().map_or(0, |q| q.get(&key).map_or(0, Vec::len))
-    }
-}
-
-/// How often [`Inner::gather`] looks at the queue.
-const GATHER_STEP: Duration = Duration::from_millis(1);
 
 /// The runtime the drainers run on: one thread of its own. Under a burst thousands of request
 /// tasks are ready at once on the main runtime; a drainer there waited behind all of them at
@@ -206,123 +152,19 @@ mod tests {
     use super::*;
     use tokio::sync::oneshot;
 
-    type SumJob = (u64, oneshot::Sender<(usize, u64)>);
-
-    /// Answers every job with (its batch's size, the batch sum).
-    fn answer_sums(jobs: Vec<SumJob>) {
-        let sum = jobs.iter().map(|j| j.0).sum();
-        let n = jobs.len();
-        for (_, reply) in jobs {
-            let _ = reply.send((n, sum));
-        }
-    }
-
-    /// Sums each batch ([`answer_sums`]); starts each batch at once.
+    /// Sums each batch and answers every job with (its batch's size, the batch sum).
     struct Sum;
     impl Work for Sum {
         type Key = u8;
-        type Job = SumJob;
+        type Job = (u64, oneshot::Sender<(usize, u64)>);
         const MAX_BATCH: usize = 4;
         async fn run(&self, _key: u8, jobs: Vec<Self::Job>) {
-            answer_sums(jobs)
-        }
-    }
-
-    /// Like [`Sum`], but the first batch of a burst gathers: it waits until no job came for
-    /// 150 ms, or `LIMIT_MS` have passed.
-    struct Gathering<const LIMIT_MS: u64>;
-    impl<const LIMIT_MS: u64> Work for Gathering<LIMIT_MS> {
-        type Key = u8;
-        type Job = SumJob;
-        const MAX_BATCH: usize = 100;
-        const GATHER: Option<Gather> = Some(Gather {
-            quiet: Duration::from_millis(150),
-            limit: Duration::from_millis(LIMIT_MS),
-        });
-        async fn run(&self, _key: u8, jobs: Vec<Self::Job>) {
-            answer_sums(jobs)
-        }
-    }
-
-    /// Submits `count` jobs to key 0, `gap` apart; returns their answers in order.
-    async fn submit_spaced<W: Work<Key = u8, Job = SumJob>>(
-        c: &Coalescer<W>,
-        count: u64,
-        gap: Duration,
-    ) -> Vec<(usize, u64)> {
-        let mut answers = Vec::new();
-        for i in 0..count {
-            if i > 0 {
-                tokio::time::sleep(gap).await;
-            }
-            let (tx, rx) = oneshot::channel();
-            c.submit(0, (i, tx));
-            answers.push(rx);
-        }
-        let mut out = Vec::new();
-        for rx in answers {
-            out.push(rx.await.expect("answered"));
-        }
-        out
-    }
-
-    #[tokio::test]
-    async fn jobs_coming_closer_than_the_quiet_time_are_gathered_into_one_first_batch() {
-        // Without gathering, the first job runs alone.
-        let first = submit_spaced(&Coalescer::new(Sum), 3, Duration::from_millis(200)).await;
-        assert_eq!(first[0].0, 1);
-        // With it, jobs 20 ms apart (gaps shorter than the quiet time) join the first batch.
-        let gathered =
-            submit_spaced(&Coalescer::new(Gathering::<10_000>), 5, Duration::from_millis(20)).await;
-        assert_eq!(gathered, vec![(5, 10); 5]);
-    }
-
-    /// Gathering stops as soon as a batch is full: the first `MAX_BATCH` jobs, submitted at
-    /// once, do not wait for the quiet time (10 s here).
-    #[tokio::test]
-    async fn gathering_stops_when_the_batch_is_full() {
-        struct Full;
-        impl Work for Full {
-            type Key = u8;
-            type Job = SumJob;
-            const MAX_BATCH: usize = 8;
-            const GATHER: Option<Gather> = Some(Gather {
-                quiet: Duration::from_secs(10),
-                limit: Duration::from_secs(20),
-            });
-            async fn run(&self, _key: u8, jobs: Vec<Self::Job>) {
-                answer_sums(jobs)
+            let sum = jobs.iter().map(|j| j.0).sum();
+            let n = jobs.len();
+            for (_, reply) in jobs {
+                let _ = reply.send((n, sum));
             }
         }
-        let started = std::time::Instant::now();
-        let answers = submit_spaced(&Coalescer::new(Full), 8, Duration::ZERO).await;
-        assert_eq!(answers, vec![(8, 28); 8]);
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{:?}",
-            started.elapsed()
-        );
-    }
-
-    #[tokio::test]
-    async fn a_lone_job_waits_the_quiet_time_and_a_long_burst_the_limit() {
-        let started = std::time::Instant::now();
-        let alone = submit_spaced(&Coalescer::new(Gathering::<10_000>), 1, Duration::ZERO).await;
-        let waited = started.elapsed();
-        assert_eq!(alone, vec![(1, 0)]);
-        assert!(
-            (Duration::from_millis(150)..Duration::from_secs(5)).contains(&waited),
-            "{waited:?}"
-        );
-        // Jobs every 50 ms for 1.5 s never leave a quiet gap; the first batch starts at the
-        // 400 ms limit with the 8 or 9 jobs that came by then, and the rest follow.
-        let burst = submit_spaced(&Coalescer::new(Gathering::<400>), 30, Duration::from_millis(50)).await;
-        let first = burst[0].0;
-        assert!((2..20).contains(&first), "first batch of {first}");
-        assert_eq!(
-            burst.iter().map(|a| a.0).take(first).collect::<Vec<_>>(),
-            vec![first; first]
-        );
     }
 
     #[tokio::test]

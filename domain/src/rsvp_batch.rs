@@ -9,9 +9,6 @@
 //! rules, one after the other, exactly as if they had come one by one.
 //!
 //! How: answers are queued per event through a [`Coalescer`] (up to [`MAX_BATCH`] per batch).
-//! When answers start coming to an idle event, the first batch waits while they keep coming
-//! (until none came for 4 ms, at most 25 ms: [`GATHER`]); a lone answer waits those 4 ms
-//! (about 5: timers round up to the next millisecond).
 //! A fresh answer (the person has no RSVP yet) is decided in memory and written
 //! with the rest of the batch; anything else (changing or withdrawing an answer, which may move
 //! the waitlist) goes through [`rsvp::respond_locked`] inside a savepoint after the rows so far
@@ -23,14 +20,13 @@
 //! process's.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use sqlx::{Acquire, AnyConnection, Row};
 use tokio::sync::oneshot;
 
 use crate::accounts::{Site, User};
 use crate::clock::{self, Micros};
-use crate::coalesce::{Coalescer, Gather, Work};
+use crate::coalesce::{Coalescer, Work};
 use crate::error::{DomainError, Result};
 use crate::events::{self, Event};
 use crate::outbox::{self, NewMail};
@@ -40,13 +36,6 @@ use crate::{Db, deferred_mail, waitlist};
 /// Answers applied in one transaction at most: keeps a batch's statements within the bind
 /// parameter limits and its lock hold short.
 pub const MAX_BATCH: usize = 1024;
-
-/// How the first batch of a burst of answers waits for more ([`Work::GATHER`]). The limit is
-/// about how long such a batch would have taken anyway under the burst.
-const GATHER: Gather = Gather {
-    quiet: Duration::from_millis(4),
-    limit: Duration::from_millis(25),
-};
 
 /// One person's answer waiting for its batch.
 struct Job {
@@ -101,7 +90,6 @@ impl Work for Batches {
     type Key = i64;
     type Job = Job;
     const MAX_BATCH: usize = MAX_BATCH;
-    const GATHER: Option<Gather> = Some(GATHER);
 
     async fn run(&self, event_id: i64, jobs: Vec<Job>) {
         let answers: Vec<(bool, i64, &User)> = jobs.iter().map(|j| (j.going, j.guests, &j.user)).collect();
