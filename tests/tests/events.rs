@@ -1339,6 +1339,11 @@ async fn a_deferred_answer_mail_is_rendered_at_each_try_and_dropped_once_cancell
         2,
     )
     .await;
+    // Unrendered, it has no subject yet: the admin's outbox names it by its kind instead.
+    let (_, root) = app.admin("root@example.org").await;
+    let (status, page) = sbor_tests::get_with(&root, &app.url("/admin/outbox")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<strong>[rsvp_going]</strong>"), "{page}");
 
     app.smtp.set_rule("a@example.org", RcptRule::Accept);
     let due_now = "UPDATE outbox SET next_attempt_at = 0 WHERE status = 'queued'";

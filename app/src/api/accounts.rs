@@ -308,14 +308,14 @@ pub async fn admin_outbox() -> Result<Vec<OutboxEntry>, AppError> {
         .into_iter()
         .map(|m| OutboxEntry {
             id: m.id,
-            kind: m.kind.clone(),
-            recipient: m.recipient,
             // A mail rendered only when sent has no subject before that: say what kind it is.
             subject: if m.subject.is_empty() {
-                format!("[{}]", &m.kind)
+                format!("[{}]", m.kind)
             } else {
                 m.subject
             },
+            kind: m.kind,
+            recipient: m.recipient,
             status: m.status,
             attempts: m.attempts,
             last_error: m.last_error,
