@@ -171,6 +171,29 @@ impl Db {
 /// stays well within both backends' limits on bind parameters.
 pub(crate) const ROWS_PER_INSERT: usize = 512;
 
+/// A `FROM` item that turns the JSON array bound as parameter `param` into rows, one per
+/// element, as `j.value` (the element) and `j.key` (its position, for `ORDER BY`). Fields of
+/// an array element are read with `j.value->>N`, which both dialects spell alike.
+///
+/// Why: the RSVP batch's statements take one parameter per table this way instead of a
+/// `VALUES` list of up to 512 rows of placeholders. A `VALUES` list is a different statement
+/// for every row count, so PostgreSQL parsed and planned each batch's statements anew and sqlx
+/// spent a round trip preparing each one; this text is the same for any count, so each
+/// connection prepares it once and keeps it in its statement cache.
+pub(crate) fn json_rows(backend: Backend, param: usize) -> String {
+    match backend {
+        Backend::Postgres => {
+            format!("jsonb_array_elements(CAST(${param} AS jsonb)) WITH ORDINALITY AS j(value, key)")
+        }
+        Backend::Sqlite => format!("json_each(${param}) AS j"),
+    }
+}
+
+/// `value` as the JSON text to bind for [`json_rows`].
+pub(crate) fn json_param(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| DomainError::Internal(format!("JSON parameter: {e}")))
+}
+
 /// `(…), (…)` placeholders for a multi-row INSERT of `rows` rows of `columns` values each.
 ///
 /// PostgreSQL gets numbered `$1, $2, …`. SQLite gets plain `?`: it resolves every numbered

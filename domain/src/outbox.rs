@@ -16,6 +16,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::accounts::Site;
 use crate::clock::{self, HOUR, MINUTE, Micros, SECOND};
+use crate::db::{json_param, json_rows};
 use crate::{Backend, Db, Result, tokens};
 
 /// A mail rendered in its recipient's language.
@@ -84,37 +85,115 @@ pub async fn enqueue_in(conn: &mut AnyConnection, site: &Site, mail: NewMail) ->
     enqueue_many_in(conn, site, vec![mail]).await
 }
 
-/// Queues many mails with as few statements as the database allows (one per
-/// [`ROWS_PER_INSERT`](crate::db::ROWS_PER_INSERT) mails): a busy RSVP batch queues hundreds at once.
+/// Queues many mails in one statement whatever their number. The rows travel as one JSON
+/// parameter ([`json_rows`]), in order, so the statement is the same text for one mail or a
+/// thousand and each connection prepares it once.
 pub async fn enqueue_many_in(conn: &mut AnyConnection, site: &Site, mails: Vec<NewMail>) -> Result<()> {
-    let now = clock::now();
-    let mut mails = mails.into_iter().peekable();
-    while mails.peek().is_some() {
-        let chunk: Vec<NewMail> = mails.by_ref().take(crate::db::ROWS_PER_INSERT).collect();
-        let sql = format!(
-            "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, \
-             message_id, next_attempt_at, created_at, ics, render) VALUES {} \
-             ON CONFLICT (idempotency_key) DO NOTHING",
-            crate::db::values_placeholders(crate::db::Backend::of(&*conn), chunk.len(), 11)
-        );
-        let mut q = sqlx::query(&sql);
-        for mail in chunk {
-            let message_id = format!("<{}@{}>", &tokens::generate()[..24], site.host());
-            q = q
-                .bind(mail.key)
-                .bind(mail.kind)
-                .bind(mail.to)
-                .bind(mail.mail.subject)
-                .bind(mail.mail.text)
-                .bind(mail.mail.html)
-                .bind(message_id)
-                .bind(now)
-                .bind(now)
-                .bind(mail.ics)
-                .bind(mail.render);
-        }
-        q.execute(&mut *conn).await?;
+    if mails.is_empty() {
+        return Ok(());
     }
+    insert_rows(conn, clock::now(), &rows_json(site, mails)?).await
+}
+
+/// Queues `mails` as one bundle row, to be moved into the outbox by [`unpack_bundles`] once the
+/// caller's transaction has committed. For an RSVP batch, which holds the event's lock until
+/// it commits: one row is quick to write there, a thousand outbox rows were not (see
+/// migration 0013). The mails are sent as if queued with [`enqueue_many_in`], a moment later.
+pub async fn enqueue_bundle_in(conn: &mut AnyConnection, site: &Site, mails: Vec<NewMail>) -> Result<()> {
+    if mails.is_empty() {
+        return Ok(());
+    }
+    let size = mails.len() as i64;
+    sqlx::query("INSERT INTO outbox_bundles (mails, size, created_at) VALUES ($1, $2, $3)")
+        .bind(rows_json(site, mails)?)
+        .bind(size)
+        .bind(clock::now())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Bundles moved per transaction by [`unpack_bundles`]: a storm's bundles hold up to a
+/// thousand mails each, and the transaction holds SQLite's writer.
+const BUNDLES_PER_UNPACK: i64 = 4;
+
+/// Moves the queued bundles' mails into the outbox, oldest bundle first, each bundle's mails in
+/// their order; returns how many bundles were unpacked. The mail worker calls it before each
+/// claim. A bundle is deleted in the transaction that inserts its mails, and on PostgreSQL a
+/// second worker unpacking at the same moment waits for the first and then finds it gone.
+pub async fn unpack_bundles(db: &Db) -> Result<usize> {
+    // Nearly every call finds none: asking a reader keeps an idle worker off SQLite's writer.
+    let waiting = sqlx::query("SELECT 1 AS ok FROM outbox_bundles LIMIT 1")
+        .fetch_optional(db.read())
+        .await?;
+    if waiting.is_none() {
+        return Ok(0);
+    }
+    let mut unpacked = 0;
+    loop {
+        let mut tx = db.write().begin().await?;
+        let mut bundles: Vec<(i64, String, Micros)> = sqlx::query(
+            "DELETE FROM outbox_bundles WHERE id IN \
+             (SELECT id FROM outbox_bundles ORDER BY id LIMIT $1) RETURNING id, mails, created_at",
+        )
+        .bind(BUNDLES_PER_UNPACK)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("mails")?, r.try_get("created_at")?)))
+        .collect::<Result<_>>()?;
+        // RETURNING promises no order.
+        bundles.sort_by_key(|b| b.0);
+        for (_, mails, queued_at) in &bundles {
+            insert_rows(&mut tx, *queued_at, mails).await?;
+        }
+        tx.commit().await?;
+        unpacked += bundles.len();
+        if bundles.len() < BUNDLES_PER_UNPACK as usize {
+            return Ok(unpacked);
+        }
+    }
+}
+
+/// The JSON array of outbox rows for `mails`, as [`insert_rows`] reads it.
+fn rows_json(site: &Site, mails: Vec<NewMail>) -> Result<String> {
+    let rows: Vec<_> = mails
+        .into_iter()
+        .map(|mail| {
+            let message_id = format!("<{}@{}>", &tokens::generate()[..24], site.host());
+            (
+                mail.key,
+                mail.kind,
+                mail.to,
+                mail.mail.subject,
+                mail.mail.text,
+                mail.mail.html,
+                message_id,
+                mail.ics,
+                mail.render,
+            )
+        })
+        .collect();
+    json_param(&rows)
+}
+
+/// Inserts the outbox rows of `rows` ([`rows_json`]), queued at `queued_at`; a mail whose key
+/// is queued or sent already is skipped.
+async fn insert_rows(conn: &mut AnyConnection, queued_at: Micros, rows: &str) -> Result<()> {
+    // `WHERE true`: SQLite would read the `ON` of `ON CONFLICT` as a join's otherwise.
+    let sql = format!(
+        "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, \
+         message_id, next_attempt_at, created_at, ics, render) \
+         SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, \
+         j.value->>6, $1, $1, j.value->>7, j.value->>8 FROM {} WHERE true ORDER BY j.key \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        json_rows(Backend::of(&*conn), 2)
+    );
+    sqlx::query(&sql)
+        .bind(queued_at)
+        .bind(rows)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -360,11 +439,15 @@ fn truncate(error: &str) -> String {
     error.chars().take(500).collect()
 }
 
-/// Mails not yet sent or failed: the outbox depth exported as a metric.
+/// Mails not yet sent or failed, those still in bundles included: the outbox depth exported as
+/// a metric.
 pub async fn pending_count(db: &Db) -> Result<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status IN ('queued', 'sending')")
-        .fetch_one(db.read())
-        .await?;
+    let row = sqlx::query(
+        "SELECT CAST((SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')) \
+         + (SELECT COALESCE(SUM(size), 0) FROM outbox_bundles) AS BIGINT) AS n",
+    )
+    .fetch_one(db.read())
+    .await?;
     Ok(row.try_get("n")?)
 }
 

@@ -33,8 +33,7 @@ use crate::outbox::{self, NewMail};
 use crate::rsvp::{self, Outcome, RsvpStatus};
 use crate::{Db, deferred_mail, waitlist};
 
-/// Answers applied in one transaction at most: keeps a batch's statements within the bind
-/// parameter limits and its lock hold short.
+/// Answers applied in one transaction at most: keeps the event's lock held briefly.
 pub const MAX_BATCH: usize = 1024;
 
 /// One person's answer waiting for its batch.
@@ -140,7 +139,7 @@ pub async fn apply(
     let now = clock::now();
     let mut tx = db.write().begin().await?;
     let (mut event, mut seq) = events::lock_advancing_seq(&mut tx, event_id, 0).await?;
-    let existing = answered_already(&mut tx, event_id, answers).await?;
+    let known = who_is_who(&mut tx, &event, answers).await?;
     // People answered in this batch: a second answer of theirs is a change, not a fresh one.
     let mut seen = HashSet::new();
     let mut pending = Pending::default();
@@ -155,7 +154,7 @@ pub async fn apply(
         }
         seq += 1;
         let arrival = seq;
-        if existing.contains(&user.id) || !seen.insert(user.id) {
+        if known.answered.contains(&user.id) || !seen.insert(user.id) {
             // A change of answer: the one-by-one rules, after everything before it is written.
             flush(&mut tx, site, &mut event, seq, &mut pending).await?;
             let mut savepoint = (&mut *tx).begin().await?;
@@ -189,7 +188,7 @@ pub async fn apply(
         if status == RsvpStatus::Going {
             pending.seats += 1 + guests;
         }
-        if going {
+        if going && !known.members.contains(&user.id) {
             pending.members.push(user.id);
         }
         pending.rsvps.push((user.id, status, guests, arrival));
@@ -215,38 +214,58 @@ pub async fn apply(
     Ok(outcomes)
 }
 
-/// Which of the answering people already have an RSVP to the event.
-async fn answered_already(
-    tx: &mut AnyConnection,
-    event_id: i64,
-    answers: &[(bool, i64, &User)],
-) -> Result<HashSet<i64>> {
+/// What the database knows of the people answering in a batch.
+struct Known {
+    /// Those who already have an RSVP to the event: their answer is a change.
+    answered: HashSet<i64>,
+    /// Those who are members of the event's community already: a yes makes the others members.
+    /// Why ask: in a storm nearly everyone is a member, and inserting a thousand memberships
+    /// that all conflict cost PostgreSQL two statements and a thousand index probes under the
+    /// event's lock.
+    members: HashSet<i64>,
+}
+
+/// Reads [`Known`] for everyone in `answers`, in one statement.
+async fn who_is_who(tx: &mut AnyConnection, event: &Event, answers: &[(bool, i64, &User)]) -> Result<Known> {
     let ids: Vec<i64> = answers
         .iter()
         .map(|a| a.2.id)
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut found = HashSet::new();
-    for chunk in ids.chunks(MAX_BATCH) {
-        let list = (0..chunk.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!("SELECT user_id FROM rsvps WHERE event_id = $1 AND user_id IN ({list})");
-        let mut q = sqlx::query(&sql).bind(event_id);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for row in q.fetch_all(&mut *tx).await? {
-            found.insert(row.try_get::<i64, _>("user_id")?);
+    let ids = crate::db::json_param(&ids)?;
+    let rows = crate::db::json_rows(crate::db::Backend::of(&*tx), 3);
+    let sql = format!(
+        "SELECT CAST(0 AS BIGINT) AS what, user_id FROM rsvps WHERE event_id = $1 \
+         AND user_id IN (SELECT CAST(j.value AS BIGINT) FROM {rows}) \
+         UNION ALL \
+         SELECT CAST(1 AS BIGINT) AS what, user_id FROM memberships WHERE community_id = $2 \
+         AND user_id IN (SELECT CAST(j.value AS BIGINT) FROM {rows})"
+    );
+    let mut known = Known {
+        answered: HashSet::new(),
+        members: HashSet::new(),
+    };
+    for row in sqlx::query(&sql)
+        .bind(event.id)
+        .bind(event.community_id)
+        .bind(ids)
+        .fetch_all(&mut *tx)
+        .await?
+    {
+        let user_id: i64 = row.try_get("user_id")?;
+        if row.try_get::<i64, _>("what")? == 0 {
+            known.answered.insert(user_id);
+        } else {
+            known.members.insert(user_id);
         }
     }
-    Ok(found)
+    Ok(known)
 }
 
 /// Writes the pending fresh answers: the RSVP rows, the seats and arrival counter on the
-/// event, the memberships and the mails — a few statements however many answers there are.
+/// event, the memberships and the mails: four statements however many answers there are, each
+/// taking its rows as one JSON parameter (see [`json_rows`](crate::db::json_rows)).
 async fn flush(
     tx: &mut AnyConnection,
     site: &Site,
@@ -255,23 +274,26 @@ async fn flush(
     p: &mut Pending,
 ) -> Result<()> {
     let now: Micros = clock::now();
-    for chunk in p.rsvps.chunks(crate::db::ROWS_PER_INSERT) {
+    let backend = crate::db::Backend::of(&*tx);
+    if !p.rsvps.is_empty() {
+        let rows: Vec<_> = p
+            .rsvps
+            .iter()
+            .map(|&(user_id, status, guests, arrival)| (user_id, status.code(), guests, arrival))
+            .collect();
+        let rows = crate::db::json_param(&rows)?;
         let sql = format!(
-            "INSERT INTO rsvps (event_id, user_id, status, guests, arrival, created_at, updated_at) VALUES {}",
-            crate::db::values_placeholders(crate::db::Backend::of(&*tx), chunk.len(), 7)
+            "INSERT INTO rsvps (event_id, user_id, status, guests, arrival, created_at, updated_at) \
+             SELECT $1, CAST(j.value->>0 AS BIGINT), j.value->>1, CAST(j.value->>2 AS BIGINT), \
+             CAST(j.value->>3 AS BIGINT), $2, $2 FROM {}",
+            crate::db::json_rows(backend, 3)
         );
-        let mut q = sqlx::query(&sql);
-        for &(user_id, status, guests, arrival) in chunk {
-            q = q
-                .bind(event.id)
-                .bind(user_id)
-                .bind(status.code())
-                .bind(guests)
-                .bind(arrival)
-                .bind(now)
-                .bind(now);
-        }
-        q.execute(&mut *tx).await?;
+        sqlx::query(&sql)
+            .bind(event.id)
+            .bind(now)
+            .bind(rows)
+            .execute(&mut *tx)
+            .await?;
     }
     sqlx::query("UPDATE events SET seats_taken = seats_taken + $1, rsvp_seq = $2 WHERE id = $3")
         .bind(p.seats)
@@ -280,19 +302,23 @@ async fn flush(
         .execute(&mut *tx)
         .await?;
     event.seats_taken += p.seats;
-    for chunk in p.members.chunks(crate::db::ROWS_PER_INSERT) {
+    if !p.members.is_empty() {
+        let members = crate::db::json_param(&p.members)?;
+        // `WHERE true`: SQLite would read the `ON` of `ON CONFLICT` as a join's otherwise.
         let sql = format!(
-            "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES {} \
+            "INSERT INTO memberships (community_id, user_id, role, joined_at) \
+             SELECT $1, CAST(j.value AS BIGINT), 'member', $2 FROM {} WHERE true \
              ON CONFLICT (community_id, user_id) DO NOTHING",
-            crate::db::values_placeholders(crate::db::Backend::of(&*tx), chunk.len(), 4)
+            crate::db::json_rows(backend, 3)
         );
-        let mut q = sqlx::query(&sql);
-        for &user_id in chunk {
-            q = q.bind(event.community_id).bind(user_id).bind("member").bind(now);
-        }
-        q.execute(&mut *tx).await?;
+        sqlx::query(&sql)
+            .bind(event.community_id)
+            .bind(now)
+            .bind(members)
+            .execute(&mut *tx)
+            .await?;
     }
-    outbox::enqueue_many_in(tx, site, std::mem::take(&mut p.mails)).await?;
+    outbox::enqueue_bundle_in(tx, site, std::mem::take(&mut p.mails)).await?;
     *p = Pending::default();
     Ok(())
 }

@@ -206,6 +206,10 @@ impl Worker {
                     tracing::error!(error = %e, "announcement tick failed");
                 }
             }
+            // The mails RSVP batches queued as bundles join the outbox before the claim.
+            if let Err(e) = outbox::unpack_bundles(&w.db).await {
+                tracing::error!(error = %e, "unpacking queued mail bundles failed");
+            }
             match outbox::claim_due(&w.db, claim_limit(w.concurrency, w.rate)).await {
                 Ok(mut batch) if !batch.is_empty() => {
                     env.keep_announcements_of(&batch);

@@ -18,6 +18,8 @@ on_both_backends!(
     offer_mode_holds_a_seat_until_confirmed_or_expired,
     a_series_makes_dates_and_subscribers_are_rsvped,
     batched_rsvps_equal_one_by_one,
+    a_batch_makes_those_who_say_yes_members,
+    a_batch_queues_its_mails_as_one_bundle_that_the_worker_unpacks,
     a_deferred_answer_mail_is_rendered_at_each_try_and_dropped_once_cancelled,
 );
 
@@ -1120,6 +1122,134 @@ async fn concurrent_rsvps_never_overbook(backend: Backend) {
     }
 }
 
+/// A batch of fresh answers makes members of those who say yes and are not members yet. It
+/// asks who is a member first and writes only the others (in a storm nearly everyone is one),
+/// so this checks both sides: the newcomer joins, a no joins no one, and those who belong
+/// already keep their role and the day they joined.
+async fn a_batch_makes_those_who_say_yes_members(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, community_id, event_id) = setup(&app, "", "2", false).await;
+    let root_id = app
+        .count("SELECT id FROM users WHERE email = 'root@example.org'")
+        .await;
+    let root = sbor_domain::accounts::get(&app.db, root_id).await.unwrap();
+    let (newcomer, _) = app.member("new@example.org", "New").await;
+    let (declining, _) = app.member("no@example.org", "No").await;
+    let (old, _) = app.member("old@example.org", "Old").await;
+    sbor_domain::communities::join(&app.db, community_id, old.id)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE memberships SET joined_at = 7 WHERE user_id = $1")
+        .bind(old.id)
+        .execute(app.db.write())
+        .await
+        .unwrap();
+    let answers = [
+        (true, 0, &newcomer),
+        (false, 0, &declining),
+        (true, 1, &old),
+        (true, 0, &root),
+    ];
+    let outcomes = sbor_domain::rsvp_batch::apply(&app.db, &app.site(), event_id, &answers)
+        .await
+        .expect("the batch succeeds");
+    assert!(outcomes.iter().all(|o| o.is_ok()), "{outcomes:?}");
+    let membership = |user_id: i64| {
+        let app = &app;
+        async move {
+            use sqlx::Row;
+            sqlx::query("SELECT role, joined_at FROM memberships WHERE community_id = $1 AND user_id = $2")
+                .bind(community_id)
+                .bind(user_id)
+                .fetch_optional(app.db.read())
+                .await
+                .unwrap()
+                .map(|r| (r.get::<String, _>("role"), r.get::<i64, _>("joined_at")))
+        }
+    };
+    let (role, joined) = membership(newcomer.id).await.expect("a yes makes a member");
+    assert_eq!(role, "member");
+    assert!(joined > 7, "joined when answering: {joined}");
+    assert_eq!(membership(declining.id).await, None, "a no makes no member");
+    assert_eq!(
+        membership(old.id).await,
+        Some(("member".to_owned(), 7)),
+        "a member stays as they were"
+    );
+    assert_eq!(
+        membership(root.id).await.map(|m| m.0).as_deref(),
+        Some("organizer"),
+        "an organizer stays an organizer"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM rsvps WHERE event_id = {event_id} AND status = 'going'"
+        ))
+        .await,
+        3
+    );
+}
+
+/// A batch does not write its answers' mails into the outbox under the event's lock: it queues
+/// them as one bundle row in its transaction, and the mail worker unpacks it. The bundle
+/// survives a restart before it is unpacked (here the first server runs no workers), and the
+/// mails then go out once each.
+async fn a_batch_queues_its_mails_as_one_bundle_that_the_worker_unpacks(backend: Backend) {
+    let smtp = sbor_tests::TestSmtp::start().await;
+    let smtp_url = smtp.url();
+    let app = TestApp::spawn_with(
+        backend,
+        smtp,
+        &[("SMTP_URL", smtp_url.as_str()), ("RUN_WORKERS", "false")],
+    )
+    .await;
+    let (_, _, event_id) = setup(&app, "1", "0", false).await;
+    let (first, _) = app.member("first@example.org", "First").await;
+    let (second, _) = app.member("second@example.org", "Second").await;
+    let queued_before = app.count("SELECT COUNT(*) FROM outbox").await;
+    let pending_before = sbor_domain::outbox::pending_count(&app.db).await.unwrap();
+    let outcomes = sbor_domain::rsvp_batch::apply(
+        &app.db,
+        &app.site(),
+        event_id,
+        &[(true, 0, &first), (true, 0, &second)],
+    )
+    .await
+    .expect("the batch succeeds");
+    assert!(outcomes.iter().all(|o| o.is_ok()), "{outcomes:?}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox").await,
+        queued_before,
+        "no outbox row written under the lock"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox_bundles").await, 1);
+    assert_eq!(
+        sbor_domain::outbox::pending_count(&app.db).await.unwrap(),
+        pending_before + 2,
+        "the outbox depth (a metric) counts the bundled mails"
+    );
+
+    let (database, smtp) = app.stop().await;
+    let smtp_url = smtp.url();
+    let app = TestApp::start_on(database, smtp, &[("SMTP_URL", smtp_url.as_str())]).await;
+    app.mail_about("first@example.org", "You're going").await;
+    app.mail_about("second@example.org", "Waitlist").await;
+    app.wait_until("SELECT COUNT(*) FROM outbox_bundles", 0).await;
+    app.wait_until(
+        "SELECT COUNT(*) FROM outbox WHERE recipient IN ('first@example.org', 'second@example.org') \
+         AND status = 'sent'",
+        2,
+    )
+    .await;
+    assert_eq!(
+        sbor_domain::outbox::unpack_bundles(&app.db).await.unwrap(),
+        0,
+        "nothing left to unpack"
+    );
+    assert_eq!(app.smtp.messages_to("first@example.org").len(), 1, "sent once");
+    assert_eq!(app.smtp.messages_to("second@example.org").len(), 1, "sent once");
+}
+
 /// The group commit of RSVPs (`rsvp_batch::apply`) must decide exactly as answering one by one
 /// (`rsvp::respond`): the same answers, rows, arrival numbers, seats, tallies and mails, for
 /// random sequences of fresh answers, changes, withdrawals, guest changes and bad input, cut
@@ -1172,6 +1302,8 @@ async fn batched_rsvps_equal_one_by_one(backend: Backend) {
             got.extend(outcomes.into_iter().map(|o| format!("{o:?}")));
             rest = &rest[n..];
         }
+        // The batch's mails wait in bundles until the worker unpacks them; unpack them now.
+        sbor_domain::outbox::unpack_bundles(&app.db).await.unwrap();
         let mut want = Vec::new();
         for &(going, guests, user) in &answers {
             let o = sbor_domain::rsvp::respond(&app.db, &site, user, single, going, guests).await;

@@ -1,0 +1,14 @@
+-- The mails of one RSVP batch, queued as one row (`mails`: a JSON array of outbox rows) and
+-- unpacked into `outbox` by the mail worker after the batch has committed. The batch holds the
+-- event's lock from its first statement to its commit, and inserting a thousand outbox rows
+-- there (four index entries each) was a quarter of a storm batch's time on PostgreSQL, which
+-- every later answer waited for. The bundle is written in the batch's transaction, so a mail
+-- still exists exactly when its answer does; unpacking deletes the bundle in the transaction
+-- that inserts its rows, and the outbox's idempotency keys make a repeated unpack harmless.
+CREATE TABLE outbox_bundles (
+    id         INTEGER PRIMARY KEY,
+    mails      TEXT NOT NULL,
+    -- How many mails `mails` holds: counted in the outbox depth before they are unpacked.
+    size       BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
