@@ -4,7 +4,8 @@
 //! event's lock, and everyone who answered after them waits for that lock. Rendering those
 //! mails there (text, HTML, and a calendar file for each seat) and writing 2 KiB rows was about
 //! a third of a storm's wait (2,000 people answering one event at once). A deferred row holds
-//! only what its mail is made from and is still written in the answer's own transaction, so it
+//! only what its mail is made from and is still written in the answer's own transaction (by a
+//! batch, inside one bundle row for the whole batch: [`crate::outbox::enqueue_bundle_in`]), so it
 //! exists exactly when the answer does; the worker renders it just before sending.
 //!
 //! What the answer decided (its status, the waitlist place it was told, the recipient's name

@@ -1,7 +1,8 @@
 //! The durable mail outbox.
 //!
 //! Every mail Sbor sends is first a row here, written in the same request that decided to send
-//! it. A worker claims due rows, sends them and records the outcome, so a crash or restart never
+//! it (an RSVP batch writes its mails as one bundle row in its transaction instead, and the
+//! worker moves them here: [`enqueue_bundle_in`]). A worker claims due rows, sends them and records the outcome, so a crash or restart never
 //! loses a mail. Guarantee: each row is sent at least once and, unless the process dies between
 //! the SMTP server accepting DATA and the row being marked sent, exactly once; such a resend
 //! carries the same Message-ID, so receivers can tell.
@@ -17,7 +18,7 @@ use sqlx::{AnyConnection, Row};
 use crate::accounts::Site;
 use crate::clock::{self, HOUR, MINUTE, Micros, SECOND};
 use crate::db::{json_param, json_rows};
-use crate::{Backend, Db, Result, tokens};
+use crate::{Backend, Db, DomainError, Result, tokens};
 
 /// A mail rendered in its recipient's language.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -113,67 +114,120 @@ pub async fn enqueue_bundle_in(conn: &mut AnyConnection, site: &Site, mails: Vec
     Ok(())
 }
 
-/// Bundles moved per transaction by [`unpack_bundles`]: a storm's bundles hold up to a
-/// thousand mails each, and the transaction holds SQLite's writer.
-const BUNDLES_PER_UNPACK: i64 = 4;
+/// Most bundles one call of [`unpack_bundles`] moves, each in its own transaction: a storm's
+/// bundles hold up to a thousand mails each, every transaction holds SQLite's writer, and the
+/// worker claims mail between calls.
+const BUNDLES_PER_CALL: i64 = 4;
 
-/// Moves the queued bundles' mails into the outbox, oldest bundle first, each bundle's mails in
-/// their order; returns how many bundles were unpacked. The mail worker calls it before each
-/// claim. A bundle is deleted in the transaction that inserts its mails, and on PostgreSQL a
-/// second worker unpacking at the same moment waits for the first and then finds it gone.
+/// Moves queued bundles' mails into the outbox, oldest bundle first: each in one transaction
+/// that deletes the bundle and inserts its mails in their order. Returns how many bundles were
+/// moved. The mail worker calls it before each claim, so a busy worker keeps moving them.
+///
+/// On PostgreSQL, workers of several instances skip a bundle that another one is moving, as
+/// they skip each other's claimed mails. A bundle that cannot be moved is logged and left for
+/// the next call without holding up those behind it.
+///
+/// Order: mails go out in about the order they were queued. A bundle that commits between a
+/// worker's unpacking and its claim waits for the next turn, so a mail queued straight into the
+/// outbox after it (a waitlist promotion, say) can be claimed first; and mails claimed together
+/// are sent side by side anyway.
 pub async fn unpack_bundles(db: &Db) -> Result<usize> {
     // Nearly every call finds none: asking a reader keeps an idle worker off SQLite's writer.
-    let waiting = sqlx::query("SELECT 1 AS ok FROM outbox_bundles LIMIT 1")
-        .fetch_optional(db.read())
-        .await?;
-    if waiting.is_none() {
-        return Ok(0);
-    }
-    let mut unpacked = 0;
-    loop {
-        let mut tx = db.write().begin().await?;
-        let mut bundles: Vec<(i64, String, Micros)> = sqlx::query(
-            "DELETE FROM outbox_bundles WHERE id IN \
-             (SELECT id FROM outbox_bundles ORDER BY id LIMIT $1) RETURNING id, mails, created_at",
-        )
-        .bind(BUNDLES_PER_UNPACK)
-        .fetch_all(&mut *tx)
+    let waiting: Vec<i64> = sqlx::query("SELECT id FROM outbox_bundles ORDER BY id LIMIT $1")
+        .bind(BUNDLES_PER_CALL)
+        .fetch_all(db.read())
         .await?
         .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("mails")?, r.try_get("created_at")?)))
-        .collect::<Result<_>>()?;
-        // RETURNING promises no order.
-        bundles.sort_by_key(|b| b.0);
-        for (_, mails, queued_at) in &bundles {
-            insert_rows(&mut tx, *queued_at, mails).await?;
-        }
-        tx.commit().await?;
-        unpacked += bundles.len();
-        if bundles.len() < BUNDLES_PER_UNPACK as usize {
-            return Ok(unpacked);
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    let mut moved = 0;
+    for id in waiting {
+        match unpack_one(db, id).await {
+            Ok(true) => moved += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(bundle = id, error = %e, "a mail bundle could not be unpacked; it stays queued")
+            }
         }
     }
+    Ok(moved)
+}
+
+/// Moves bundle `id`; false when it is gone or another worker is moving it.
+async fn unpack_one(db: &Db, id: i64) -> Result<bool> {
+    let lock = match db.backend() {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let mut tx = db.write().begin().await?;
+    let bundle = sqlx::query(&format!(
+        "DELETE FROM outbox_bundles WHERE id IN (SELECT id FROM outbox_bundles WHERE id = $1 {lock}) \
+         RETURNING mails, created_at"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(bundle) = bundle else {
+        return Ok(false);
+    };
+    insert_rows(&mut tx, bundle.try_get("created_at")?, bundle.try_get("mails")?).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// One outbox row as it travels in JSON, and as a bundle keeps it. Named fields, not positions,
+/// so that a bundle queued by one version is read right by the next.
+#[derive(serde::Serialize)]
+struct JsonRow {
+    key: String,
+    kind: &'static str,
+    to: String,
+    subject: String,
+    text: String,
+    html: String,
+    message_id: String,
+    ics: Option<String>,
+    render: Option<String>,
 }
 
 /// The JSON array of outbox rows for `mails`, as [`insert_rows`] reads it.
+///
+/// A mail holding a NUL character is refused here: PostgreSQL cannot store one, and inside a
+/// bundle it would fail only later, when unpacked, after its RSVP had been answered. Refused
+/// here, the RSVP batch fails and answers one by one instead, where that one answer fails alone.
 fn rows_json(site: &Site, mails: Vec<NewMail>) -> Result<String> {
-    let rows: Vec<_> = mails
-        .into_iter()
-        .map(|mail| {
-            let message_id = format!("<{}@{}>", &tokens::generate()[..24], site.host());
-            (
-                mail.key,
-                mail.kind,
-                mail.to,
-                mail.mail.subject,
-                mail.mail.text,
-                mail.mail.html,
-                message_id,
-                mail.ics,
-                mail.render,
-            )
-        })
-        .collect();
+    let mut rows = Vec::with_capacity(mails.len());
+    for mail in mails {
+        let texts = [
+            &mail.key,
+            &mail.to,
+            &mail.mail.subject,
+            &mail.mail.text,
+            &mail.mail.html,
+        ];
+        let optional = [&mail.ics, &mail.render];
+        if texts.iter().any(|t| t.contains('\0'))
+            || optional
+                .iter()
+                .any(|t| t.as_ref().is_some_and(|t| t.contains('\0')))
+        {
+            return Err(DomainError::Internal(format!(
+                "the mail {} holds a NUL character",
+                mail.key
+            )));
+        }
+        rows.push(JsonRow {
+            message_id: format!("<{}@{}>", &tokens::generate()[..24], site.host()),
+            key: mail.key,
+            kind: mail.kind,
+            to: mail.to,
+            subject: mail.mail.subject,
+            text: mail.mail.text,
+            html: mail.mail.html,
+            ics: mail.ics,
+            render: mail.render,
+        });
+    }
     json_param(&rows)
 }
 
@@ -184,8 +238,9 @@ async fn insert_rows(conn: &mut AnyConnection, queued_at: Micros, rows: &str) ->
     let sql = format!(
         "INSERT INTO outbox (idempotency_key, kind, recipient, subject, body_text, body_html, \
          message_id, next_attempt_at, created_at, ics, render) \
-         SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, j.value->>5, \
-         j.value->>6, $1, $1, j.value->>7, j.value->>8 FROM {} WHERE true ORDER BY j.key \
+         SELECT j.value->>'key', j.value->>'kind', j.value->>'to', j.value->>'subject', \
+         j.value->>'text', j.value->>'html', j.value->>'message_id', $1, $1, j.value->>'ics', \
+         j.value->>'render' FROM {} WHERE true ORDER BY j.key \
          ON CONFLICT (idempotency_key) DO NOTHING",
         json_rows(Backend::of(&*conn), 2)
     );

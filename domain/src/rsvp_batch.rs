@@ -27,6 +27,7 @@ use tokio::sync::oneshot;
 use crate::accounts::{Site, User};
 use crate::clock::{self, Micros};
 use crate::coalesce::{Coalescer, Work};
+use crate::db::{Backend, json_param, json_rows};
 use crate::error::{DomainError, Result};
 use crate::events::{self, Event};
 use crate::outbox::{self, NewMail};
@@ -233,14 +234,16 @@ async fn who_is_who(tx: &mut AnyConnection, event: &Event, answers: &[(bool, i64
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let ids = crate::db::json_param(&ids)?;
-    let rows = crate::db::json_rows(crate::db::Backend::of(&*tx), 3);
+    let ids = json_param(&ids)?;
+    // The ids are read from the JSON once, then probed in both tables.
     let sql = format!(
-        "SELECT CAST(0 AS BIGINT) AS what, user_id FROM rsvps WHERE event_id = $1 \
-         AND user_id IN (SELECT CAST(j.value AS BIGINT) FROM {rows}) \
+        "WITH ids AS (SELECT CAST(j.value AS BIGINT) AS id FROM {}) \
+         SELECT CAST(0 AS BIGINT) AS what, user_id FROM rsvps \
+         WHERE event_id = $1 AND user_id IN (SELECT id FROM ids) \
          UNION ALL \
-         SELECT CAST(1 AS BIGINT) AS what, user_id FROM memberships WHERE community_id = $2 \
-         AND user_id IN (SELECT CAST(j.value AS BIGINT) FROM {rows})"
+         SELECT CAST(1 AS BIGINT) AS what, user_id FROM memberships \
+         WHERE community_id = $2 AND user_id IN (SELECT id FROM ids)",
+        json_rows(Backend::of(&*tx), 3)
     );
     let mut known = Known {
         answered: HashSet::new(),
@@ -274,19 +277,19 @@ async fn flush(
     p: &mut Pending,
 ) -> Result<()> {
     let now: Micros = clock::now();
-    let backend = crate::db::Backend::of(&*tx);
+    let backend = Backend::of(&*tx);
     if !p.rsvps.is_empty() {
         let rows: Vec<_> = p
             .rsvps
             .iter()
             .map(|&(user_id, status, guests, arrival)| (user_id, status.code(), guests, arrival))
             .collect();
-        let rows = crate::db::json_param(&rows)?;
+        let rows = json_param(&rows)?;
         let sql = format!(
             "INSERT INTO rsvps (event_id, user_id, status, guests, arrival, created_at, updated_at) \
              SELECT $1, CAST(j.value->>0 AS BIGINT), j.value->>1, CAST(j.value->>2 AS BIGINT), \
              CAST(j.value->>3 AS BIGINT), $2, $2 FROM {}",
-            crate::db::json_rows(backend, 3)
+            json_rows(backend, 3)
         );
         sqlx::query(&sql)
             .bind(event.id)
@@ -303,13 +306,13 @@ async fn flush(
         .await?;
     event.seats_taken += p.seats;
     if !p.members.is_empty() {
-        let members = crate::db::json_param(&p.members)?;
+        let members = json_param(&p.members)?;
         // `WHERE true`: SQLite would read the `ON` of `ON CONFLICT` as a join's otherwise.
         let sql = format!(
             "INSERT INTO memberships (community_id, user_id, role, joined_at) \
              SELECT $1, CAST(j.value AS BIGINT), 'member', $2 FROM {} WHERE true \
              ON CONFLICT (community_id, user_id) DO NOTHING",
-            crate::db::json_rows(backend, 3)
+            json_rows(backend, 3)
         );
         sqlx::query(&sql)
             .bind(event.community_id)

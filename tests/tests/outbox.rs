@@ -20,6 +20,7 @@ on_both_backends!(
     sent_mail_keeps_no_link_secrets,
     claims_take_lapsed_leases_then_the_oldest_due_and_record_writes_each_outcome,
     a_deferred_mail_without_its_source_fails_with_the_reason,
+    mail_text_and_bundles_survive_the_json_inserts,
 );
 
 async fn a_leased_mail_is_left_to_its_worker(backend: Backend) {
@@ -496,4 +497,119 @@ async fn the_same_idempotency_key_queues_one_mail(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.smtp.messages_to("once@example.org").len(), 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 1);
+}
+
+/// Mails travel into the outbox as one JSON parameter, straight (`enqueue_many_in`) or through
+/// a bundle (`enqueue_bundle_in`, then `unpack_bundles`): every character survives exactly;
+/// bundles are moved oldest first, each mail keeping the time its bundle was queued, so they
+/// are claimed in that order; two workers unpacking at once move each bundle once; and a mail
+/// holding a NUL character is refused before anything is written.
+async fn mail_text_and_bundles_survive_the_json_inserts(backend: Backend) {
+    use sqlx::Row;
+    let database = TestDatabase::new(backend).await;
+    let db = Db::connect(&database.url, 4).await.unwrap();
+    db.migrate().await.unwrap();
+    let site = Site {
+        base_url: "https://sbor.example.org".into(),
+    };
+    let tricky = "Quote \" backslash \\ new\nline\ttab \u{1} é ё 😀 </script> ' -- $1 ? \\u0000";
+    let mut direct = mail(1, "direct@example.org");
+    direct.mail.subject = tricky.into();
+    direct.mail.text = tricky.into();
+    direct.mail.html = format!("<p>{tricky}</p>");
+    direct.ics = Some(tricky.into());
+    let mut conn = db.write().acquire().await.unwrap();
+    outbox::enqueue_many_in(&mut conn, &site, vec![direct])
+        .await
+        .unwrap();
+    for b in 1..=9usize {
+        let mails = (0..2)
+            .map(|i| {
+                let mut m = mail(10 * b + i, &format!("b{b}-{i}@example.org"));
+                m.mail.subject = tricky.into();
+                m.render = Some(format!("{{\"bundle\":{b},\"text\":{tricky:?}}}"));
+                m
+            })
+            .collect();
+        outbox::enqueue_bundle_in(&mut conn, &site, mails).await.unwrap();
+        // Each bundle queued at its own instant.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let mut nul = mail(99, "nul@example.org");
+    nul.mail.text = "a\0b".into();
+    assert!(
+        outbox::enqueue_bundle_in(&mut conn, &site, vec![nul])
+            .await
+            .is_err()
+    );
+    let mut nul = mail(99, "nul@example.org");
+    nul.render = Some("a\0b".into());
+    assert!(
+        outbox::enqueue_many_in(&mut conn, &site, vec![nul])
+            .await
+            .is_err()
+    );
+    drop(conn);
+    assert_eq!(
+        outbox::pending_count(&db).await.unwrap(),
+        19,
+        "bundled mails count as queued"
+    );
+
+    let unpack_all = || async {
+        let mut moved = 0;
+        loop {
+            match outbox::unpack_bundles(&db).await.unwrap() {
+                0 => return moved,
+                n => moved += n,
+            }
+        }
+    };
+    let (first, second) = tokio::join!(unpack_all(), unpack_all());
+    assert_eq!(first + second, 9, "each bundle moved once");
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query(sql)
+                .fetch_one(db.read())
+                .await
+                .unwrap()
+                .try_get::<i64, _>(0)
+                .unwrap()
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM outbox_bundles").await, 0);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM outbox").await,
+        19,
+        "no NUL mail, no mail twice"
+    );
+
+    let rows = sqlx::query(
+        "SELECT recipient, subject, body_text, body_html, ics, render FROM outbox \
+         ORDER BY next_attempt_at, id",
+    )
+    .fetch_all(db.read())
+    .await
+    .unwrap();
+    let direct = &rows[0];
+    assert_eq!(direct.get::<String, _>("recipient"), "direct@example.org");
+    assert_eq!(direct.get::<String, _>("subject"), tricky);
+    assert_eq!(direct.get::<String, _>("body_text"), tricky);
+    assert_eq!(direct.get::<String, _>("body_html"), format!("<p>{tricky}</p>"));
+    assert_eq!(direct.get::<Option<String>, _>("ics").as_deref(), Some(tricky));
+    assert_eq!(direct.get::<Option<String>, _>("render"), None);
+    let bundled: Vec<String> = rows[1..].iter().map(|r| r.get("recipient")).collect();
+    let queued: Vec<String> = (1..=9)
+        .flat_map(|b| (0..2).map(move |i| format!("b{b}-{i}@example.org")))
+        .collect();
+    assert_eq!(bundled, queued, "claimed in the order they were queued");
+    for (r, b) in rows[1..].iter().zip((1..=9).flat_map(|b| [b, b])) {
+        assert_eq!(r.get::<String, _>("subject"), tricky);
+        assert_eq!(
+            r.get::<Option<String>, _>("render"),
+            Some(format!("{{\"bundle\":{b},\"text\":{tricky:?}}}"))
+        );
+        assert_eq!(r.get::<Option<String>, _>("ics"), None);
+    }
 }
