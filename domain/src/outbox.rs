@@ -2,10 +2,11 @@
 //!
 //! Every mail Sbor sends is first a row here, written in the same request that decided to send
 //! it (an RSVP batch writes its mails as one bundle row in its transaction instead, and the
-//! worker moves them here: [`enqueue_bundle_in`]). A worker claims due rows, sends them and records the outcome, so a crash or restart never
-//! loses a mail. Guarantee: each row is sent at least once and, unless the process dies between
-//! the SMTP server accepting DATA and the row being marked sent, exactly once; such a resend
-//! carries the same Message-ID, so receivers can tell.
+//! worker moves them here: [`enqueue_bundle_in`]). A worker claims due rows, sends them and
+//! records the outcome, so a crash or restart never loses a mail. Guarantee: each row is sent
+//! at least once and, unless the process dies between the SMTP server accepting DATA and the
+//! row being marked sent, exactly once; such a resend carries the same Message-ID, so receivers
+//! can tell.
 //!
 //! A row moves `queued → sending → sent`, or back to `queued` with a later `next_attempt_at`
 //! after a temporary failure, or to `failed` after a permanent one (or too many attempts).
@@ -117,36 +118,57 @@ pub async fn enqueue_bundle_in(conn: &mut AnyConnection, site: &Site, mails: Vec
 /// Most bundles one call of [`unpack_bundles`] moves, each in its own transaction: a storm's
 /// bundles hold up to a thousand mails each, every transaction holds SQLite's writer, and the
 /// worker claims mail between calls.
-const BUNDLES_PER_CALL: i64 = 4;
+const BUNDLES_PER_CALL: usize = 4;
 
 /// Moves queued bundles' mails into the outbox, oldest bundle first: each in one transaction
 /// that deletes the bundle and inserts its mails in their order. Returns how many bundles were
 /// moved. The mail worker calls it before each claim, so a busy worker keeps moving them.
 ///
 /// On PostgreSQL, workers of several instances skip a bundle that another one is moving, as
-/// they skip each other's claimed mails. A bundle that cannot be moved is logged and left for
-/// the next call without holding up those behind it.
+/// they skip each other's claimed mails. A bundle that cannot be moved is logged, keeps the
+/// error in `last_error` and is tried again after a backoff ([`backoff`]), so it holds up
+/// neither the bundles behind it nor the worker; its mails still count in [`pending_count`].
 ///
 /// Order: mails go out in about the order they were queued. A bundle that commits between a
 /// worker's unpacking and its claim waits for the next turn, so a mail queued straight into the
 /// outbox after it (a waitlist promotion, say) can be claimed first; and mails claimed together
 /// are sent side by side anyway.
 pub async fn unpack_bundles(db: &Db) -> Result<usize> {
+    let now = clock::now();
     // Nearly every call finds none: asking a reader keeps an idle worker off SQLite's writer.
-    let waiting: Vec<i64> = sqlx::query("SELECT id FROM outbox_bundles ORDER BY id LIMIT $1")
-        .bind(BUNDLES_PER_CALL)
-        .fetch_all(db.read())
-        .await?
-        .iter()
-        .map(|r| r.try_get("id"))
-        .collect::<Result<_, _>>()?;
+    // A few more candidates than it may move, so that failing bundles do not use up the turn.
+    let due: Vec<(i64, i64)> = sqlx::query(
+        "SELECT id, attempts FROM outbox_bundles WHERE next_attempt_at <= $1 ORDER BY id LIMIT $2",
+    )
+    .bind(now)
+    .bind((4 * BUNDLES_PER_CALL) as i64)
+    .fetch_all(db.read())
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("id")?, r.try_get("attempts")?)))
+    .collect::<Result<_>>()?;
     let mut moved = 0;
-    for id in waiting {
+    for (id, attempts) in due {
+        if moved == BUNDLES_PER_CALL {
+            break;
+        }
         match unpack_one(db, id).await {
             Ok(true) => moved += 1,
             Ok(false) => {}
             Err(e) => {
-                tracing::error!(bundle = id, error = %e, "a mail bundle could not be unpacked; it stays queued")
+                tracing::error!(bundle = id, attempts = attempts + 1, error = %e, "a mail bundle could not be unpacked; it will be tried again");
+                let retry = sqlx::query(
+                    "UPDATE outbox_bundles SET attempts = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4",
+                )
+                .bind(attempts + 1)
+                .bind(now + backoff(attempts + 1))
+                .bind(truncate(&e.to_string()))
+                .bind(id)
+                .execute(db.write())
+                .await;
+                if let Err(e) = retry {
+                    tracing::error!(bundle = id, error = %e, "the bundle's next attempt could not be set");
+                }
             }
         }
     }

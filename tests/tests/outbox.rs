@@ -21,6 +21,7 @@ on_both_backends!(
     claims_take_lapsed_leases_then_the_oldest_due_and_record_writes_each_outcome,
     a_deferred_mail_without_its_source_fails_with_the_reason,
     mail_text_and_bundles_survive_the_json_inserts,
+    a_bundle_that_cannot_be_unpacked_waits_without_holding_up_others,
 );
 
 async fn a_leased_mail_is_left_to_its_worker(backend: Backend) {
@@ -556,6 +557,25 @@ async fn mail_text_and_bundles_survive_the_json_inserts(backend: Backend) {
         "bundled mails count as queued"
     );
 
+    // One call alone moves the four oldest bundles, oldest first.
+    assert_eq!(outbox::unpack_bundles(&db).await.unwrap(), 4);
+    let first_moved: Vec<String> =
+        sqlx::query("SELECT recipient FROM outbox WHERE kind = 'test' ORDER BY id")
+            .fetch_all(db.read())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get("recipient"))
+            .collect();
+    let oldest: Vec<String> = (1..=4)
+        .flat_map(|b| (0..2).map(move |i| format!("b{b}-{i}@example.org")))
+        .collect();
+    assert_eq!(
+        first_moved[1..],
+        oldest[..],
+        "the oldest bundles first, in their order"
+    );
+
     let unpack_all = || async {
         let mut moved = 0;
         loop {
@@ -566,7 +586,7 @@ async fn mail_text_and_bundles_survive_the_json_inserts(backend: Backend) {
         }
     };
     let (first, second) = tokio::join!(unpack_all(), unpack_all());
-    assert_eq!(first + second, 9, "each bundle moved once");
+    assert_eq!(first + second, 5, "each remaining bundle moved once");
     let count = |sql: &'static str| {
         let db = db.clone();
         async move {
@@ -586,7 +606,7 @@ async fn mail_text_and_bundles_survive_the_json_inserts(backend: Backend) {
     );
 
     let rows = sqlx::query(
-        "SELECT recipient, subject, body_text, body_html, ics, render FROM outbox \
+        "SELECT recipient, kind, message_id, subject, body_text, body_html, ics, render FROM outbox \
          ORDER BY next_attempt_at, id",
     )
     .fetch_all(db.read())
@@ -604,6 +624,13 @@ async fn mail_text_and_bundles_survive_the_json_inserts(backend: Backend) {
         .flat_map(|b| (0..2).map(move |i| format!("b{b}-{i}@example.org")))
         .collect();
     assert_eq!(bundled, queued, "claimed in the order they were queued");
+    let mut message_ids = std::collections::HashSet::new();
+    for r in &rows {
+        assert_eq!(r.get::<String, _>("kind"), "test");
+        let id: String = r.get("message_id");
+        assert!(id.starts_with('<') && id.ends_with("@sbor.example.org>"), "{id}");
+        assert!(message_ids.insert(id), "one Message-ID per mail");
+    }
     for (r, b) in rows[1..].iter().zip((1..=9).flat_map(|b| [b, b])) {
         assert_eq!(r.get::<String, _>("subject"), tricky);
         assert_eq!(
@@ -612,4 +639,67 @@ async fn mail_text_and_bundles_survive_the_json_inserts(backend: Backend) {
         );
         assert_eq!(r.get::<Option<String>, _>("ics"), None);
     }
+}
+
+/// A bundle whose mails cannot be inserted (here: rows without a key) is tried again after a
+/// backoff, with the error kept; it holds up neither the bundle behind it nor the worker.
+async fn a_bundle_that_cannot_be_unpacked_waits_without_holding_up_others(backend: Backend) {
+    use sqlx::Row;
+    let database = TestDatabase::new(backend).await;
+    let db = Db::connect(&database.url, 4).await.unwrap();
+    db.migrate().await.unwrap();
+    let site = Site {
+        base_url: "https://sbor.example.org".into(),
+    };
+    for _ in 0..5 {
+        sqlx::query("INSERT INTO outbox_bundles (mails, size, created_at) VALUES ('[{}]', 1, 1)")
+            .execute(db.write())
+            .await
+            .unwrap();
+    }
+    let mut conn = db.write().acquire().await.unwrap();
+    outbox::enqueue_bundle_in(&mut conn, &site, vec![mail(1, "behind@example.org")])
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(
+        outbox::unpack_bundles(&db).await.unwrap(),
+        1,
+        "the good bundle moved"
+    );
+    let queued = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE recipient = 'behind@example.org'")
+        .fetch_one(db.read())
+        .await
+        .unwrap()
+        .get::<i64, _>("n");
+    assert_eq!(queued, 1);
+    let broken = sqlx::query("SELECT attempts, next_attempt_at, last_error FROM outbox_bundles")
+        .fetch_all(db.read())
+        .await
+        .unwrap();
+    assert_eq!(broken.len(), 5, "the broken bundles stay");
+    let now = sbor_domain::clock::now();
+    for r in &broken {
+        assert_eq!(r.get::<i64, _>("attempts"), 1);
+        assert!(
+            r.get::<i64, _>("next_attempt_at") > now,
+            "tried again only after a backoff"
+        );
+        assert!(
+            r.get::<Option<String>, _>("last_error")
+                .is_some_and(|e| !e.is_empty())
+        );
+    }
+    assert_eq!(outbox::unpack_bundles(&db).await.unwrap(), 0);
+    let attempts = sqlx::query("SELECT MAX(attempts) AS n FROM outbox_bundles")
+        .fetch_one(db.read())
+        .await
+        .unwrap()
+        .get::<i64, _>("n");
+    assert_eq!(attempts, 1, "not tried again before their time");
+    assert_eq!(
+        outbox::pending_count(&db).await.unwrap(),
+        6,
+        "their mails still count as waiting"
+    );
 }
