@@ -528,6 +528,36 @@ pub async fn pending_count(db: &Db) -> Result<i64> {
     Ok(row.try_get("n")?)
 }
 
+/// A bundle of an RSVP batch's mails not yet moved into the outbox, as the admin's outbox page
+/// lists it: normally there is none, or one for a moment; one that stays shows its error.
+#[derive(Clone, Debug)]
+pub struct WaitingBundle {
+    pub id: i64,
+    pub size: i64,
+    pub created_at: Micros,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// The bundles waiting to be unpacked, oldest first.
+pub async fn list_bundles(db: &Db, limit: i64) -> Result<Vec<WaitingBundle>> {
+    sqlx::query("SELECT id, size, created_at, attempts, last_error FROM outbox_bundles ORDER BY id LIMIT $1")
+        .bind(limit)
+        .fetch_all(db.read())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(WaitingBundle {
+                id: r.try_get("id")?,
+                size: r.try_get("size")?,
+                created_at: r.try_get("created_at")?,
+                attempts: r.try_get("attempts")?,
+                last_error: r.try_get("last_error")?,
+            })
+        })
+        .collect()
+}
+
 pub async fn list_recent(db: &Db, limit: i64) -> Result<Vec<OutboxMail>> {
     let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1"))
         .bind(limit)

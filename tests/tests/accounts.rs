@@ -838,16 +838,18 @@ async fn admin_pages_are_for_admins_only(backend: Backend) {
     let (status, page) = app.get("/admin").await;
     assert_eq!(status, 403);
     assert!(!page.contains("kim@example.org</td>"));
-    // The server function refuses too, whatever the UI shows.
-    let res = app
-        .client
-        .post(app.url("/api/admin_overview"))
-        .header("Origin", &app.base_url)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
-    assert!(res.text().await.unwrap().contains("Forbidden"));
+    // The server functions refuse too, whatever the UI shows.
+    for endpoint in ["admin_overview", "admin_outbox", "admin_mail_bundles"] {
+        let res = app
+            .client
+            .post(app.url(&format!("/api/{endpoint}")))
+            .header("Origin", &app.base_url)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{endpoint}");
+        assert!(res.text().await.unwrap().contains("Forbidden"), "{endpoint}");
+    }
 
     let site = sbor_domain::accounts::Site {
         base_url: app.base_url.clone(),

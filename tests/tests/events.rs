@@ -1203,7 +1203,7 @@ async fn a_batch_queues_its_mails_as_one_bundle_that_the_worker_unpacks(backend:
         &[("SMTP_URL", smtp_url.as_str()), ("RUN_WORKERS", "false")],
     )
     .await;
-    let (_, _, event_id) = setup(&app, "1", "0", false).await;
+    let (admin, _, event_id) = setup(&app, "1", "0", false).await;
     let (first, _) = app.member("first@example.org", "First").await;
     let (second, _) = app.member("second@example.org", "Second").await;
     let queued_before = app.count("SELECT COUNT(*) FROM outbox").await;
@@ -1227,6 +1227,14 @@ async fn a_batch_queues_its_mails_as_one_bundle_that_the_worker_unpacks(backend:
         sbor_domain::outbox::pending_count(&app.db).await.unwrap(),
         pending_before + 2,
         "the outbox depth (a metric) counts the bundled mails"
+    );
+    // The admin's outbox page shows the bundle while it waits.
+    let (status, page) = get_with(&admin, &app.url("/admin/outbox")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<h2>Waiting to join the outbox</h2>")
+            && page.contains("<li class=\"mail\"><strong>2</strong> <!>mails of one RSVP batch"),
+        "{page}"
     );
 
     let (database, smtp) = app.stop().await;

@@ -299,6 +299,33 @@ pub struct OutboxEntry {
     pub body_text: String,
 }
 
+/// A bundle of mails an RSVP batch queued that the mail worker has not moved into the outbox.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BundleEntry {
+    pub id: i64,
+    pub size: i64,
+    pub created_at: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+#[server(endpoint = "admin_mail_bundles")]
+pub async fn admin_mail_bundles() -> Result<Vec<BundleEntry>, AppError> {
+    let ctx = ssr::ctx()?;
+    ssr::require_admin()?;
+    let rows = sbor_domain::outbox::list_bundles(&ctx.db, 50).await?;
+    Ok(rows
+        .into_iter()
+        .map(|b| BundleEntry {
+            id: b.id,
+            size: b.size,
+            created_at: sbor_domain::clock::rfc3339(b.created_at),
+            attempts: b.attempts,
+            last_error: b.last_error,
+        })
+        .collect())
+}
+
 #[server(endpoint = "admin_outbox")]
 pub async fn admin_outbox() -> Result<Vec<OutboxEntry>, AppError> {
     let ctx = ssr::ctx()?;

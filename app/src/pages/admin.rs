@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{admin_outbox, admin_overview};
+use crate::api::{admin_mail_bundles, admin_outbox, admin_overview};
 use crate::boot::{t, use_boot};
 use crate::components::LoginRequired;
 
@@ -68,11 +68,29 @@ pub fn OutboxPage() -> impl IntoView {
     admin_only(|| {
         let tx = t();
         let mails = Resource::new(|| (), |_| admin_outbox());
+        let bundles = Resource::new(|| (), |_| admin_mail_bundles());
         view! {
             <Title text=tx.outbox_title/>
             <section class="card">
                 <p><a href="/admin">{tx.back}</a></p>
                 <h1>{tx.outbox_title}</h1>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let bundles = bundles.await.unwrap_or_default();
+                        (!bundles.is_empty()).then(|| view! {
+                            <h2>{tx.outbox_bundles}</h2>
+                            <ul class="outbox">
+                                {bundles.into_iter().map(|b| view! {
+                                    <li class="mail">
+                                        <strong>{b.size}</strong> " " {tx.outbox_bundle_mails}
+                                        <small class="muted">" · " {b.created_at.clone()} " · " {tx.col_attempts} ": " {b.attempts}</small>
+                                        {b.last_error.clone().map(|e| view! { <p class="form-error">{tx.col_error} ": " {e}</p> })}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        })
+                    })}
+                </Suspense>
                 <Suspense fallback=move || view! { <p>{tx.loading}</p> }>
                     {move || Suspend::new(async move {
                         let mails = mails.await.unwrap_or_default();
