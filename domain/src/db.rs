@@ -38,6 +38,16 @@ impl Backend {
         }
     }
 
+    /// The row-lock clause that lets several instances take disjoint rows of a queue (outbox
+    /// mails, mail bundles) without waiting on each other: `FOR UPDATE SKIP LOCKED` on
+    /// PostgreSQL; nothing on SQLite, whose single writer already serialises the takers.
+    pub(crate) fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+
     pub fn from_url(url: &str) -> Result<Backend> {
         if url.starts_with("sqlite:") {
             Ok(Backend::Sqlite)

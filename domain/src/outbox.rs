@@ -119,6 +119,9 @@ pub async fn enqueue_bundle_in(conn: &mut AnyConnection, site: &Site, mails: Vec
 /// bundles hold up to a thousand mails each, every transaction holds SQLite's writer, and the
 /// worker claims mail between calls.
 const BUNDLES_PER_CALL: usize = 4;
+/// Bundles one call of [`unpack_bundles`] looks at: more than it moves, so that bundles
+/// waiting for a retry after a failure do not use up the turn.
+const CANDIDATES_PER_CALL: i64 = 16;
 
 /// Moves queued bundles' mails into the outbox, oldest bundle first: each in one transaction
 /// that deletes the bundle and inserts its mails in their order. Returns how many bundles were
@@ -136,12 +139,11 @@ const BUNDLES_PER_CALL: usize = 4;
 pub async fn unpack_bundles(db: &Db) -> Result<usize> {
     let now = clock::now();
     // Nearly every call finds none: asking a reader keeps an idle worker off SQLite's writer.
-    // A few more candidates than it may move, so that failing bundles do not use up the turn.
     let due: Vec<(i64, i64)> = sqlx::query(
         "SELECT id, attempts FROM outbox_bundles WHERE next_attempt_at <= $1 ORDER BY id LIMIT $2",
     )
     .bind(now)
-    .bind((4 * BUNDLES_PER_CALL) as i64)
+    .bind(CANDIDATES_PER_CALL)
     .fetch_all(db.read())
     .await?
     .iter()
@@ -177,10 +179,7 @@ pub async fn unpack_bundles(db: &Db) -> Result<usize> {
 
 /// Moves bundle `id`; false when it is gone or another worker is moving it.
 async fn unpack_one(db: &Db, id: i64) -> Result<bool> {
-    let lock = match db.backend() {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
+    let lock = db.backend().skip_locked();
     let mut tx = db.write().begin().await?;
     let bundle = sqlx::query(&format!(
         "DELETE FROM outbox_bundles WHERE id IN (SELECT id FROM outbox_bundles WHERE id = $1 {lock}) \
@@ -388,10 +387,7 @@ async fn claim_where(
     now: Micros,
     limit: i64,
 ) -> Result<Vec<OutboxMail>> {
-    let lock = match db.backend() {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
+    let lock = db.backend().skip_locked();
     let sql = format!(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1, locked_until = $1 \
          WHERE id IN (SELECT id FROM outbox WHERE {condition} ORDER BY {order} LIMIT $3 {lock}) \

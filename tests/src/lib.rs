@@ -70,6 +70,14 @@ impl TestDatabase {
         }
     }
 
+    /// A handle on this database with every migration applied, for tests of the rules layer
+    /// that need no server.
+    pub async fn migrated(&self) -> Db {
+        let db = Db::connect(&self.url, 4).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        db
+    }
+
     /// Another handle on the same database that does not drop it.
     pub fn shared(&self) -> TestDatabase {
         TestDatabase {

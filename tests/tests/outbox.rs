@@ -132,8 +132,7 @@ async fn sent_mail_keeps_no_link_secrets(backend: Backend) {
 /// what recording a batch's outcomes in one transaction writes.
 async fn claims_take_lapsed_leases_then_the_oldest_due_and_record_writes_each_outcome(backend: Backend) {
     let database = TestDatabase::new(backend).await;
-    let db = Db::connect(&database.url, 4).await.unwrap();
-    db.migrate().await.unwrap();
+    let db = database.migrated().await;
     let site = Site {
         base_url: "https://sbor.example.org".into(),
     };
@@ -508,8 +507,7 @@ async fn the_same_idempotency_key_queues_one_mail(backend: Backend) {
 async fn mail_text_and_bundles_survive_the_json_inserts(backend: Backend) {
     use sqlx::Row;
     let database = TestDatabase::new(backend).await;
-    let db = Db::connect(&database.url, 4).await.unwrap();
-    db.migrate().await.unwrap();
+    let db = database.migrated().await;
     let site = Site {
         base_url: "https://sbor.example.org".into(),
     };
@@ -646,8 +644,7 @@ async fn mail_text_and_bundles_survive_the_json_inserts(backend: Backend) {
 async fn a_bundle_that_cannot_be_unpacked_waits_without_holding_up_others(backend: Backend) {
     use sqlx::Row;
     let database = TestDatabase::new(backend).await;
-    let db = Db::connect(&database.url, 4).await.unwrap();
-    db.migrate().await.unwrap();
+    let db = database.migrated().await;
     let site = Site {
         base_url: "https://sbor.example.org".into(),
     };

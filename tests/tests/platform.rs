@@ -174,8 +174,7 @@ async fn unknown_pages_get_a_404_page(backend: Backend) {
 async fn schema_of(backend: Backend) -> Vec<String> {
     use sqlx::Row;
     let database = TestDatabase::new(backend).await;
-    let db = sbor_domain::Db::connect(&database.url, 2).await.unwrap();
-    db.migrate().await.unwrap();
+    let db = database.migrated().await;
     let (columns, indexes) = match backend {
         Backend::Sqlite => (
             "SELECT m.name || '.' || p.name AS item FROM sqlite_master m JOIN pragma_table_info(m.name) p \

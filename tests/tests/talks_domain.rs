@@ -34,8 +34,7 @@ struct Fx {
 
 async fn fixture(backend: Backend) -> Fx {
     let database = TestDatabase::new(backend).await;
-    let db = Db::connect(&database.url, 4).await.unwrap();
-    db.migrate().await.unwrap();
+    let db = database.migrated().await;
     let site = Site {
         base_url: "https://sbor.example.org".into(),
     };
