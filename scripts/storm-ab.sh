@@ -1,28 +1,31 @@
 #!/usr/bin/env bash
 # Compares server builds (or settings) on PostgreSQL RSVP storms, alternating them so that
 # the machine's drift (runs of one build here differ by a third within the hour) falls on all
-# of them alike.
+# of them alike: each round runs every entry once, in reverse order every other round, so
+# that no entry always goes first.
 #
 #   scripts/storm-ab.sh NAME[@VAR=value,VAR=value] ...
 #
 # Each NAME is a server binary in $BIN_DIR (default target/storm-ab/bin): copy each build there
 # under its own name. `@VAR=value,...` runs it with those environment variables, so one binary
-# can be compared with itself under other settings (`base base@DB_MAX_CONNECTIONS=16`); a name
-# ending in `+sock` connects over PostgreSQL's Unix socket instead of TCP.
+# can be compared with itself under other settings (`base base@DB_MAX_CONNECTIONS=16`; values
+# cannot hold commas, and they override the script's own settings); a name ending in `+sock`
+# connects the server over the Unix socket of a PostgreSQL on this machine instead of TCP.
 #
 # Every round gives every entry a fresh copy of one prepared database (10 000 members,
 # 2 000 storm sessions, 2 storm events of 300 seats), a fresh server with an SMTP sink, and
 # two storms of 2 000 at once (`sbor-load storm` with its database checks). Output: one line
 # per storm, "entry round storm p99_ms errors PASS|FAIL", on stdout and appended to $LOG.
 #
-# Knobs: ROUNDS (default 4), LOG (target/storm-ab/results.txt), RUST_LOG of the servers
-# (default warn; `warn,sbor_domain=debug` logs every RSVP batch and session lookup with its
-# time, kept in target/storm-ab/server-ENTRY-ROUND.log), PG_HOST, PG_USER, PG_SOCKET_DIR.
+# Knobs (paths relative to the repository): ROUNDS (default 4), LOG
+# (target/storm-ab/results.txt), BIN_DIR, RUST_LOG of the servers (default warn;
+# `warn,sbor_domain=debug` logs every RSVP batch and session lookup with its time), PG_HOST,
+# PG_USER, PG_SOCKET_DIR. Each run keeps its servers' logs in target/storm-ab/logs-TIME/.
 # The prepared database (sbor_storm_ab_template) is made once with target/release/sbor-load
 # and kept; drop it after a change of migrations (an older build refuses a newer schema).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -gt 0 ] || { sed -n '2,22p' "$0" >&2; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,25p' "$0" >&2; exit 2; }
 
 rounds=${ROUNDS:-4}
 dir=target/storm-ab
@@ -35,24 +38,47 @@ template=sbor_storm_ab_template
 db=sbor_storm_ab
 load=target/release/sbor-load
 port=23100
-mkdir -p "$dir/data"
-[ -x "$load" ] || { echo "build sbor-load first: cargo build --release -p sbor-loadtest" >&2; exit 1; }
+logs=$dir/logs-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$dir/data" "$logs"
+die() { echo "[storm-ab] $*" >&2; exit 1; }
+[ -x "$load" ] || die "build sbor-load first: cargo build --release -p sbor-loadtest"
+for entry in "$@"; do
+  name=${entry%%@*}
+  name=${name%+sock}
+  [ -x "$bin_dir/$name" ] || die "no binary $bin_dir/$name"
+done
+if curl -fs -o /dev/null "http://127.0.0.1:$port/healthz"; then
+  die "something already answers on port $port; stop it first"
+fi
 
+# PostgreSQL's NOTICEs (a database that did not exist) are not worth printing.
+export PGOPTIONS=--client-min-messages=warning
 psql_admin() { psql -q -h "$pg_host" -U "$pg_user" -d postgres "$@"; }
 if ! psql -h "$pg_host" -U "$pg_user" -d "$template" -c 'SELECT 1' >/dev/null 2>&1; then
   echo "[storm-ab] preparing $template" >&2
   psql_admin -c "CREATE DATABASE $template"
-  "$load" prepare --database-url "postgres://$pg_user@$pg_host:5432/$template" \
+  if ! "$load" prepare --database-url "postgres://$pg_user@$pg_host:5432/$template" \
     --base-url "http://127.0.0.1:$port" --members 10000 --rsvps 2000 --storm-members 2000 \
-    --storm-capacity 300 --storm-events 2 --out "$dir/tokens.json" >/dev/null
+    --storm-capacity 300 --storm-events 2 --out "$dir/tokens.json" >/dev/null; then
+    psql_admin -c "DROP DATABASE IF EXISTS $template WITH (FORCE)" || true
+    die "preparing $template failed"
+  fi
 fi
-[ -f "$dir/tokens.json" ] || { echo "no $dir/tokens.json: drop $template and run again" >&2; exit 1; }
-ulimit -n "$(ulimit -Hn)"
+[ -f "$dir/tokens.json" ] || die "no $dir/tokens.json: drop $template and run again"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 2200 ] ||
+  echo "[storm-ab] warning: ulimit -n is $(ulimit -n), too low for 2,000 connections" >&2
 
 server=
 sink=
 stop() {
-  [ -n "$server" ] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+  if [ -n "$server" ]; then
+    kill "$server" 2>/dev/null || true
+    # Graceful shutdown drains connections; give it 10 s, then insist.
+    for _ in $(seq 100); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
   [ -n "$sink" ] && { kill "$sink" 2>/dev/null || true; wait "$sink" 2>/dev/null || true; }
   server=
   sink=
@@ -60,7 +86,12 @@ stop() {
 trap stop EXIT
 
 for round in $(seq 1 "$rounds"); do
-  for entry in "$@"; do
+  entries=("$@")
+  if [ $((round % 2)) = 0 ]; then
+    entries=()
+    for ((i = $# ; i >= 1; i--)); do entries+=("${!i}"); done
+  fi
+  for entry in "${entries[@]}"; do
     name=${entry%%@*}
     vars=()
     case $entry in *@*) IFS=, read -r -a vars <<<"${entry#*@}" ;; esac
@@ -70,16 +101,20 @@ for round in $(seq 1 "$rounds"); do
       name=${name%+sock}
       server_url="postgres://$pg_user@localhost/$db?host=$socket_dir" ;;
     esac
-    [ -x "$bin_dir/$name" ] || { echo "no binary $bin_dir/$name" >&2; exit 1; }
-    psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" 2>/dev/null
+    psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
     psql_admin -c "CREATE DATABASE $db TEMPLATE $template"
     "$load" sink --port $((port + 1)) >/dev/null 2>&1 &
     sink=$!
-    env "${vars[@]}" DATA_DIR="$dir/data" DATABASE_URL="$server_url" BIND="127.0.0.1:$port" \
-      RUST_LOG="${RUST_LOG:-warn}" SMTP_URL="smtp://127.0.0.1:$((port + 1))" "$bin_dir/$name" \
-      >"$dir/server-$entry-$round.log" 2>&1 &
+    env DATA_DIR="$dir/data" DATABASE_URL="$server_url" BIND="127.0.0.1:$port" \
+      RUST_LOG="${RUST_LOG:-warn}" SMTP_URL="smtp://127.0.0.1:$((port + 1))" "${vars[@]}" \
+      "$bin_dir/$name" >"$logs/server-$entry-$round.log" 2>&1 &
     server=$!
-    for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.1; done
+    for _ in $(seq 100); do
+      curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break
+      kill -0 "$server" 2>/dev/null || die "$entry exited at start: see $logs/server-$entry-$round.log"
+      sleep 0.1
+    done
+    curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" || die "$entry is not ready after 10 s"
     for storm in 0 1; do
       json=$("$load" storm --base-url "http://127.0.0.1:$port" --tokens "$dir/tokens.json" \
         --event-index "$storm" --concurrency 2000 --database-url "$tcp_url" \
