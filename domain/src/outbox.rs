@@ -159,22 +159,28 @@ pub async fn unpack_bundles(db: &Db) -> Result<usize> {
             Ok(false) => {}
             Err(e) => {
                 tracing::error!(bundle = id, attempts = attempts + 1, error = %e, "a mail bundle could not be unpacked; it will be tried again");
-                let retry = sqlx::query(
-                    "UPDATE outbox_bundles SET attempts = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4",
-                )
-                .bind(attempts + 1)
-                .bind(now + backoff(attempts + 1))
-                .bind(truncate(&e.to_string()))
-                .bind(id)
-                .execute(db.write())
-                .await;
-                if let Err(e) = retry {
+                if let Err(e) = defer_bundle(db, id, attempts + 1, now, &e.to_string()).await {
                     tracing::error!(bundle = id, error = %e, "the bundle's next attempt could not be set");
                 }
             }
         }
     }
     Ok(moved)
+}
+
+/// Records a failed unpack of bundle `id` (its `attempts`-th) and sets its next try after the
+/// outbox's [`backoff`], so that it waits without holding up the bundles behind it.
+async fn defer_bundle(db: &Db, id: i64, attempts: i64, now: Micros, error: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE outbox_bundles SET attempts = $1, next_attempt_at = $2, last_error = $3 WHERE id = $4",
+    )
+    .bind(attempts)
+    .bind(now + backoff(attempts))
+    .bind(truncate(error))
+    .bind(id)
+    .execute(db.write())
+    .await?;
+    Ok(())
 }
 
 /// Moves bundle `id`; false when it is gone or another worker is moving it.
@@ -219,19 +225,18 @@ struct JsonRow {
 fn rows_json(site: &Site, mails: Vec<NewMail>) -> Result<String> {
     let mut rows = Vec::with_capacity(mails.len());
     for mail in mails {
-        let texts = [
+        let holds_nul = [
             &mail.key,
             &mail.to,
             &mail.mail.subject,
             &mail.mail.text,
             &mail.mail.html,
-        ];
-        let optional = [&mail.ics, &mail.render];
-        if texts.iter().any(|t| t.contains('\0'))
-            || optional
-                .iter()
-                .any(|t| t.as_ref().is_some_and(|t| t.contains('\0')))
-        {
+        ]
+        .into_iter()
+        .chain(mail.ics.iter())
+        .chain(mail.render.iter())
+        .any(|t| t.contains('\0'));
+        if holds_nul {
             return Err(DomainError::Internal(format!(
                 "the mail {} holds a NUL character",
                 mail.key
