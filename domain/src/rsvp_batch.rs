@@ -26,7 +26,7 @@ use tokio::sync::oneshot;
 
 use crate::accounts::{Site, User};
 use crate::clock::{self, Micros};
-use crate::coalesce::{Coalescer, Work};
+use crate::coalesce::{Coalescer, GiveWay, Work};
 use crate::db::{Backend, json_param, json_rows};
 use crate::error::{DomainError, Result};
 use crate::events::{self, Event};
@@ -78,6 +78,12 @@ impl RsvpBatcher {
         answer
             .await
             .map_err(|_| DomainError::Internal("the RSVP batch ended without an answer".into()))?
+    }
+
+    /// Waits while RSVP batches are being written, within `give_way`'s bound: for background
+    /// work that would otherwise compete with a burst of answers (see [`GiveWay`]).
+    pub async fn give_way(&self, give_way: &mut GiveWay) {
+        give_way.wait(&self.coalescer).await;
     }
 }
 

@@ -83,6 +83,7 @@ impl Application {
                 concurrency: config.smtp_concurrency,
                 rate: config.mail_rate,
                 dkim: config.dkim.as_ref().map(crate::mailer::dkim_config).transpose()?,
+                rsvps: ctx.rsvps.clone(),
             })
         } else {
             None

@@ -12,7 +12,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sbor_domain::Db;
 use sbor_domain::accounts::Site;
 use sbor_domain::checkin::SigningKey;
+use sbor_domain::coalesce::GiveWay;
 use sbor_domain::outbox::{self, Delivery, OutboxMail};
+use sbor_domain::rsvp_batch::RsvpBatcher;
 use sbor_domain::{announcements, deferred_mail};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
@@ -91,6 +93,8 @@ pub struct Worker {
     pub rate: Option<f64>,
     /// Signs every mail when configured (`DKIM_KEY_FILE`).
     pub dkim: Option<Arc<DkimConfig>>,
+    /// This instance's RSVP batches, which the worker gives way to ([`GIVE_WAY_TO_RSVPS`]).
+    pub rsvps: RsvpBatcher,
 }
 
 /// The headers a DKIM signature covers. Beyond the content headers, the List-Unsubscribe pair
@@ -181,6 +185,11 @@ fn claim_limit(concurrency: usize, rate: Option<f64>) -> i64 {
     }
 }
 
+/// How long the worker holds back at most while this instance writes a burst of RSVPs: the
+/// burst's own mails wait a moment, the people waiting for their answer do not (see
+/// [`sbor_domain::coalesce::GiveWay`]). A burst of 2,000 is written in well under this.
+const GIVE_WAY_TO_RSVPS: Duration = Duration::from_secs(1);
+
 /// How often the worker starts due scheduled announcements and closes finished ones.
 const ANNOUNCEMENT_TICK: Duration = Duration::from_secs(1);
 
@@ -196,10 +205,12 @@ impl Worker {
         });
         let w = &env.worker;
         let mut last_tick: Option<std::time::Instant> = None;
+        let mut give_way = GiveWay::new(GIVE_WAY_TO_RSVPS);
         loop {
             if *shutdown.borrow() {
                 break;
             }
+            w.rsvps.give_way(&mut give_way).await;
             if last_tick.is_none_or(|t| t.elapsed() >= ANNOUNCEMENT_TICK) {
                 last_tick = Some(std::time::Instant::now());
                 if let Err(e) = announcements::tick(&w.db, &w.site, sbor_domain::clock::now()).await {
