@@ -32,16 +32,20 @@ impl Boot {
     /// On the server: from the request extensions the middleware filled.
     #[cfg(feature = "ssr")]
     pub fn from_request() -> Boot {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<crate::ssr::RequestInfo>().cloned())
-            .map(|info| info.boot())
-            .map(|boot| Boot {
-                base_url: use_context::<crate::ssr::ServerCtx>()
-                    .map(|c| c.site.base_url)
-                    .unwrap_or_default(),
-                ..boot
-            })
-            .unwrap_or_default()
+        // Borrowed, not `use_context`: that would copy the request's headers and extensions.
+        with_context::<http::request::Parts, _>(|parts| {
+            parts
+                .extensions
+                .get::<crate::ssr::RequestInfo>()
+                .map(|info| info.boot())
+        })
+        .flatten()
+        .map(|boot| Boot {
+            base_url: with_context::<crate::ssr::ServerCtx, _>(|c| c.site.base_url.clone())
+                .unwrap_or_default(),
+            ..boot
+        })
+        .unwrap_or_default()
     }
 
     /// In the browser: from the JSON the server wrote.

@@ -10,7 +10,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use sbor_app::ssr::ServerCtx;
+use sbor_app::ssr::{ServerCtx, Shared};
 use sbor_app::{App, shell};
 use sbor_domain::Db;
 use sbor_domain::accounts::Site;
@@ -57,7 +57,7 @@ impl Application {
             base_url: base_url.clone(),
         };
         let signing_key = sbor_domain::checkin::SigningKey::new(config.secret_key.expose());
-        let ctx = ServerCtx {
+        let ctx = ServerCtx::new(Shared {
             db: db.clone(),
             site: site.clone(),
             secure_cookies: parsed.scheme() == "https",
@@ -65,7 +65,7 @@ impl Application {
             signing_key: signing_key.clone(),
             rsvps: sbor_domain::rsvp_batch::RsvpBatcher::new(db.clone(), site.clone()),
             sessions: sbor_domain::sessions::SessionLookup::new(db.clone()),
-        };
+        });
         let metrics = Arc::new(Metrics::default());
         let worker = if config.run_workers {
             Some(Worker {

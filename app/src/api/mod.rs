@@ -35,22 +35,22 @@ pub(crate) fn done(ctx: &crate::ssr::ServerCtx, flash: Option<&str>, to: &str) {
 /// Where a form came from (its Referer), when that is a page of this site; for "go back".
 #[cfg(feature = "ssr")]
 pub(crate) fn back_to(fallback: &str) -> String {
-    use leptos::prelude::use_context;
-    use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(http::header::REFERER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        })
-        .and_then(|r| url::Url::parse(&r).ok())
-        .map(|u| {
-            format!(
-                "{}{}",
-                u.path(),
-                u.query().map(|q| format!("?{q}")).unwrap_or_default()
-            )
-        })
-        .map(|p| accounts::safe_next(Some(p)))
-        .unwrap_or_else(|| fallback.to_owned())
+    use leptos::prelude::with_context;
+    with_context::<http::request::Parts, _>(|p| {
+        p.headers
+            .get(http::header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    })
+    .flatten()
+    .and_then(|r| url::Url::parse(&r).ok())
+    .map(|u| {
+        format!(
+            "{}{}",
+            u.path(),
+            u.query().map(|q| format!("?{q}")).unwrap_or_default()
+        )
+    })
+    .map(|p| accounts::safe_next(Some(p)))
+    .unwrap_or_else(|| fallback.to_owned())
 }
