@@ -24,6 +24,7 @@ pub const LANG_COOKIE: &str = "sbor_lang";
 pub struct ServerCtx(std::sync::Arc<Shared>);
 
 impl ServerCtx {
+    /// Wraps what every request shares; built once per server.
     pub fn new(shared: Shared) -> ServerCtx {
         ServerCtx(std::sync::Arc::new(shared))
     }

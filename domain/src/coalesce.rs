@@ -169,32 +169,35 @@ impl<W: Work> Inner<W> {
 /// 175 ms with the worker against 155 ms without it, median of 16 storms each). Mail that
 /// leaves a few hundred milliseconds later costs nobody anything.
 ///
-/// The bound: a worker gives way for at most `max` per burst. Once it has waited that long it
-/// goes on working until it finds the coalescer idle once, so busy RSVPs delay mail, never
-/// stop it.
+/// The bounds: one wait lasts at most `max`, and after waiting for some time the work runs
+/// for at least as long before it gives way again. However busy the coalescer stays, the
+/// background work keeps at least half of its time: RSVPs delay mail, they never stop it.
 #[derive(Debug)]
 pub struct GiveWay {
     max: Duration,
-    /// When the current burst was first seen busy; None while idle.
-    since: Option<Instant>,
+    /// Until when the work runs without giving way: as long after a wait as the wait lasted.
+    free_until: Option<Instant>,
 }
 
 impl GiveWay {
+    /// Gives way for at most `max` at a time.
     pub fn new(max: Duration) -> GiveWay {
-        GiveWay { max, since: None }
+        GiveWay {
+            max,
+            free_until: None,
+        }
     }
 
-    /// Waits while `coalescer` is busy, up to what is left of this burst's `max`.
+    /// Waits while `coalescer` is busy, for at most `max`, unless the last wait was so recent
+    /// that it is the work's turn.
     pub async fn wait<W: Work>(&mut self, coalescer: &Coalescer<W>) {
-        if !coalescer.is_busy() {
-            self.since = None;
+        if self.free_until.is_some_and(|t| Instant::now() < t) || !coalescer.is_busy() {
             return;
         }
-        let since = *self.since.get_or_insert_with(Instant::now);
-        let left = self.max.saturating_sub(since.elapsed());
-        if !left.is_zero() && tokio::time::timeout(left, coalescer.idle()).await.is_ok() {
-            self.since = None;
-        }
+        let started = Instant::now();
+        let _ = tokio::time::timeout(self.max, coalescer.idle()).await;
+        let now = Instant::now();
+        self.free_until = Some(now + (now - started));
     }
 }
 
@@ -323,49 +326,57 @@ mod tests {
         rx.await.expect("the job was answered");
     }
 
+    /// How long one `GiveWay::wait` took; a wait that never ends fails the test.
+    async fn timed_wait(give_way: &mut GiveWay, c: &Coalescer<Held>) -> Duration {
+        let started = Instant::now();
+        tokio::time::timeout(LONG, give_way.wait(c))
+            .await
+            .expect("a wait ends within its bound");
+        started.elapsed()
+    }
+
     #[tokio::test]
-    async fn giving_way_waits_for_the_burst_up_to_its_bound() {
+    async fn giving_way_waits_while_busy_up_to_its_bound_then_lets_the_work_run() {
         let (c, gate) = held();
         let mut give_way = GiveWay::new(SHORT);
-        let started = Instant::now();
-        give_way.wait(&c).await;
-        assert!(started.elapsed() < SHORT, "no wait with nothing running");
-
-        let (tx, _rx) = oneshot::channel();
-        c.submit(1, tx);
-        let started = Instant::now();
-        give_way.wait(&c).await;
         assert!(
-            started.elapsed() >= SHORT,
-            "waited {:?}, not the bound",
-            started.elapsed()
+            timed_wait(&mut give_way, &c).await < SHORT,
+            "no wait with nothing running"
         );
-        assert!(started.elapsed() < LONG);
-        // The bound is per burst: still busy, so no second wait.
-        let started = Instant::now();
-        give_way.wait(&c).await;
-        assert!(started.elapsed() < SHORT, "waited again in the same burst");
 
-        // Once the burst is over the next one is waited for again, and its end ends the wait.
-        gate.add_permits(1);
-        c.idle().await;
-        give_way.wait(&c).await;
         let (tx, rx) = oneshot::channel();
-        c.submit(2, tx);
+        c.submit(1, tx);
+        let waited = timed_wait(&mut give_way, &c).await;
+        assert!(
+            waited >= SHORT,
+            "waited {waited:?}, less than the bound while busy"
+        );
+        // Still busy, but now it is the work's turn, for as long as it waited.
+        assert!(
+            timed_wait(&mut give_way, &c).await < SHORT,
+            "gave way again at once"
+        );
+        tokio::time::sleep(waited).await;
+        assert!(
+            timed_wait(&mut give_way, &c).await >= SHORT,
+            "did not give way again after its turn"
+        );
+
+        // The end of the burst ends a wait early.
         let mut long_way = GiveWay::new(LONG);
-        let waiter = tokio::spawn(async move {
-            let started = Instant::now();
-            long_way.wait(&c).await;
-            started.elapsed()
-        });
+        let started = Instant::now();
+        let waiter = {
+            let c = c.clone();
+            tokio::spawn(async move { long_way.wait(&c).await })
+        };
         tokio::time::sleep(SHORT).await;
         assert!(!waiter.is_finished(), "gave way for less than the running batch");
         gate.add_permits(1);
-        let waited = tokio::time::timeout(LONG, waiter)
+        tokio::time::timeout(LONG, waiter)
             .await
             .expect("the wait ended with the batch")
             .expect("no panic");
-        assert!(waited >= SHORT && waited < LONG, "waited {waited:?}");
+        assert!(started.elapsed() < LONG);
         rx.await.expect("the job was answered");
     }
 }

@@ -93,7 +93,8 @@ pub struct Worker {
     pub rate: Option<f64>,
     /// Signs every mail when configured (`DKIM_KEY_FILE`).
     pub dkim: Option<Arc<DkimConfig>>,
-    /// This instance's RSVP batches, which the worker gives way to ([`GIVE_WAY_TO_RSVPS`]).
+    /// This instance's RSVP batches, which the worker gives way to for up to a second at a
+    /// time while they run.
     pub rsvps: RsvpBatcher,
 }
 
@@ -185,8 +186,8 @@ fn claim_limit(concurrency: usize, rate: Option<f64>) -> i64 {
     }
 }
 
-/// How long the worker holds back at most while this instance writes a burst of RSVPs: the
-/// burst's own mails wait a moment, the people waiting for their answer do not (see
+/// How long the worker holds back at most at a time while this instance writes a burst of
+/// RSVPs: the burst's own mails wait a moment, the people waiting for their answer do not (see
 /// [`sbor_domain::coalesce::GiveWay`]). A burst of 2,000 is written in well under this.
 const GIVE_WAY_TO_RSVPS: Duration = Duration::from_secs(1);
 
@@ -210,7 +211,10 @@ impl Worker {
             if *shutdown.borrow() {
                 break;
             }
-            w.rsvps.give_way(&mut give_way).await;
+            tokio::select! {
+                _ = w.rsvps.give_way(&mut give_way) => {}
+                _ = shutdown.changed() => continue,
+            }
             if last_tick.is_none_or(|t| t.elapsed() >= ANNOUNCEMENT_TICK) {
                 last_tick = Some(std::time::Instant::now());
                 if let Err(e) = announcements::tick(&w.db, &w.site, sbor_domain::clock::now()).await {
