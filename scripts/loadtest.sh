@@ -44,10 +44,9 @@ for b in sbor sbor-load; do
   [ -x "$bin/$b" ] || { echo "[loadtest] no $bin/$b (build it or unset SKIP_BUILD)" >&2; exit 1; }
 done
 
-# 2 000 simultaneous connections need as many descriptors on each side.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $((storm + 200)) ] ||
-  echo "[loadtest] warning: ulimit -n is $(ulimit -n), too low for $storm connections" >&2
+# shellcheck source=scripts/lib-server.sh
+. scripts/lib-server.sh
+raise_fd_limit "$storm" "[loadtest]"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sbor-loadtest.XXXXXX")
 out=target/loadtest
@@ -61,13 +60,7 @@ sink_pid=
 db_name=
 
 cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    # Graceful shutdown drains keep-alive connections; give it 10 s, then insist.
-    for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  [ -n "$server_pid" ] && stop_server "$server_pid"
   if [ -n "$sink_pid" ]; then kill -INT "$sink_pid" 2>/dev/null || true; wait "$sink_pid" 2>/dev/null || true; fi
   [ -f "$work/server.log" ] && cp "$work/server.log" "$out/$backend-server.log"
   if [ -n "$db_name" ]; then
@@ -117,12 +110,12 @@ DATA_DIR=$work DATABASE_URL=$url BIND=127.0.0.1:$port RUST_LOG=warn \
   SMTP_URL="smtp://127.0.0.1:$smtp_port" \
   "$bin/sbor" >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
-for _ in $(seq 1 300); do
-  curl -fs -o /dev/null "$base/readyz" && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "[loadtest] the server exited:" >&2; cat "$work/server.log" >&2; exit 1; }
-  sleep 0.1
-done
-curl -fs -o /dev/null "$base/readyz" || { echo "[loadtest] the server is not ready after 30 s" >&2; exit 1; }
+ready=0
+wait_ready "$base" "$server_pid" 30 || ready=$?
+case $ready in
+  1) echo "[loadtest] the server exited:" >&2; cat "$work/server.log" >&2; exit 1 ;;
+  2) echo "[loadtest] the server is not ready after 30 s" >&2; exit 1 ;;
+esac
 
 status=0
 "$bin/sbor-load" page --base-url "$base" --path "/e/$page_event" --expect "Load test: the page" \

@@ -65,20 +65,14 @@ if ! psql -h "$pg_host" -U "$pg_user" -d "$template" -c 'SELECT 1' >/dev/null 2>
   fi
 fi
 [ -f "$dir/tokens.json" ] || die "no $dir/tokens.json: drop $template and run again"
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 2200 ] ||
-  echo "[storm-ab] warning: ulimit -n is $(ulimit -n), too low for 2,000 connections" >&2
+# shellcheck source=scripts/lib-server.sh
+. scripts/lib-server.sh
+raise_fd_limit 2000 "[storm-ab]"
 
 server=
 sink=
 stop() {
-  if [ -n "$server" ]; then
-    kill "$server" 2>/dev/null || true
-    # Graceful shutdown drains connections; give it 10 s, then insist.
-    for _ in $(seq 100); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
+  [ -n "$server" ] && stop_server "$server"
   [ -n "$sink" ] && { kill "$sink" 2>/dev/null || true; wait "$sink" 2>/dev/null || true; }
   server=
   sink=
@@ -109,12 +103,12 @@ for round in $(seq 1 "$rounds"); do
       RUST_LOG="${RUST_LOG:-warn}" SMTP_URL="smtp://127.0.0.1:$((port + 1))" "${vars[@]}" \
       "$bin_dir/$name" >"$logs/server-$entry-$round.log" 2>&1 &
     server=$!
-    for _ in $(seq 100); do
-      curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" && break
-      kill -0 "$server" 2>/dev/null || die "$entry exited at start: see $logs/server-$entry-$round.log"
-      sleep 0.1
-    done
-    curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" || die "$entry is not ready after 10 s"
+    ready=0
+    wait_ready "http://127.0.0.1:$port" "$server" 10 || ready=$?
+    case $ready in
+      1) die "$entry exited at start: see $logs/server-$entry-$round.log" ;;
+      2) die "$entry is not ready after 10 s" ;;
+    esac
     for storm in 0 1; do
       json=$("$load" storm --base-url "http://127.0.0.1:$port" --tokens "$dir/tokens.json" \
         --event-index "$storm" --concurrency 2000 --database-url "$tcp_url" \

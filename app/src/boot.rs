@@ -32,20 +32,13 @@ impl Boot {
     /// On the server: from the request extensions the middleware filled.
     #[cfg(feature = "ssr")]
     pub fn from_request() -> Boot {
-        // Borrowed, not `use_context`: that would copy the request's headers and extensions.
-        with_context::<http::request::Parts, _>(|parts| {
-            parts
-                .extensions
-                .get::<crate::ssr::RequestInfo>()
-                .map(|info| info.boot())
-        })
-        .flatten()
-        .map(|boot| Boot {
-            base_url: with_context::<crate::ssr::ServerCtx, _>(|c| c.site.base_url.clone())
-                .unwrap_or_default(),
-            ..boot
-        })
-        .unwrap_or_default()
+        crate::ssr::with_request_info(crate::ssr::RequestInfo::boot)
+            .map(|boot| Boot {
+                base_url: with_context::<crate::ssr::ServerCtx, _>(|c| c.site.base_url.clone())
+                    .unwrap_or_default(),
+                ..boot
+            })
+            .unwrap_or_default()
     }
 
     /// In the browser: from the JSON the server wrote.

@@ -149,20 +149,29 @@ pub fn ctx() -> Result<ServerCtx, AppError> {
     })
 }
 
-/// This request's [`RequestInfo`]. Read through a borrow of the request's parts: taking them
-/// with `use_context` would copy every header and extension first, on every call.
-pub fn request_info() -> Result<RequestInfo, AppError> {
-    with_context::<http::request::Parts, _>(|p| p.extensions.get::<RequestInfo>().cloned())
-        .flatten()
-        .ok_or_else(|| {
-            tracing::error!("RequestInfo missing: is the session middleware installed?");
-            AppError::Internal
-        })
+/// Reads this request's [`RequestInfo`] through a borrow of the request's parts: taking them
+/// with `use_context` would copy every header and extension first, on every call. None
+/// outside a request (while the route list is generated, say).
+pub fn with_request_info<R>(f: impl FnOnce(&RequestInfo) -> R) -> Option<R> {
+    with_context::<http::request::Parts, _>(|p| p.extensions.get::<RequestInfo>().map(f)).flatten()
 }
 
-/// The logged-in user, or `Unauthorized`.
+/// This request's [`RequestInfo`]; missing is a server fault (no session middleware).
+pub fn request_info() -> Result<RequestInfo, AppError> {
+    with_request_info(RequestInfo::clone).ok_or_else(request_info_missing)
+}
+
+fn request_info_missing() -> AppError {
+    tracing::error!("RequestInfo missing: is the session middleware installed?");
+    AppError::Internal
+}
+
+/// The logged-in user, or `Unauthorized`. Copies the user only, not the whole request info:
+/// every signed-in server function starts here.
 pub fn require_user() -> Result<User, AppError> {
-    request_info()?.user.ok_or(AppError::Unauthorized)
+    with_request_info(|info| info.user.clone())
+        .ok_or_else(request_info_missing)?
+        .ok_or(AppError::Unauthorized)
 }
 
 pub fn require_admin() -> Result<User, AppError> {

@@ -122,15 +122,21 @@ impl<W: Work> Drop for DrainerGuard<'_, W> {
         if self.armed
             && let Ok(mut queues) = self.inner.queues.lock()
         {
-            queues.remove(&self.key);
-            if queues.is_empty() {
-                self.inner.idle.notify_waiters();
-            }
+            self.inner.remove_queue(&mut queues, self.key);
         }
     }
 }
 
 impl<W: Work> Inner<W> {
+    /// Removes `key`'s queue entry (its drainer is ending); removing the last one wakes
+    /// whoever waits in [`Coalescer::idle`]. Called with the queues' lock held.
+    fn remove_queue(&self, queues: &mut HashMap<W::Key, Vec<W::Job>>, key: W::Key) {
+        queues.remove(&key);
+        if queues.is_empty() {
+            self.idle.notify_waiters();
+        }
+    }
+
     async fn drain(&self, key: W::Key) {
         let mut guard = DrainerGuard {
             inner: self,
@@ -145,10 +151,7 @@ impl<W: Work> Inner<W> {
                     return;
                 };
                 if queue.is_empty() {
-                    queues.remove(&key);
-                    if queues.is_empty() {
-                        self.idle.notify_waiters();
-                    }
+                    self.remove_queue(&mut queues, key);
                     guard.armed = false;
                     return;
                 }
